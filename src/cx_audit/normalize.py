@@ -1,0 +1,86 @@
+"""Text folding shared by rules and transcripts, so that a phrase and a turn fold the same way.
+
+`fold(text)`: lower case, accents removed (á→a, ñ→n, ç→c, ß→ss), every character that is not a
+letter or digit turned into a space, runs of spaces collapsed, no leading or trailing space.
+`fold_keep_punct(text)`: lower case and accents removed, punctuation kept (what `regex` rules see).
+
+Both are one `str.translate` with a table built once, plus a whitespace collapse: no per-character
+Python loop and no `unicodedata` call per turn. Characters outside the table (CJK, emoji) pass
+through `fold_keep_punct` unchanged; `fold` turns symbols and emoji into spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TABLE_LIMIT = 0x3000  # Latin, Greek, Cyrillic and general punctuation; enough for es/en
+
+
+def _base_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return kept.lower() if kept else ""
+
+
+def _build_tables() -> tuple[dict[int, str], dict[int, str]]:
+    keep_punct: dict[int, str] = {}
+    words_only: dict[int, str] = {}
+    for code in range(_TABLE_LIMIT):
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        base = _base_char(ch) if cat[0] in "LN" else ch
+        if ch == "ß":
+            base = "ss"
+        if cat == "Mn":
+            base = ""  # a combining accent typed separately ("a" + U+0301) folds away with it
+        elif cat[0] in "Z" or ch in "\t\n\r\x0b\x0c":
+            base = " "
+        elif cat[0] == "C":
+            base = " "  # control characters (ANSI escapes' ESC among them) never reach matching
+        if base != ch:
+            keep_punct[code] = base
+        if cat == "Mn":
+            words_only[code] = ""
+        elif cat[0] in "LN":
+            if base != ch:
+                words_only[code] = base if base.isalnum() else " "
+        else:
+            words_only[code] = " "
+    return keep_punct, words_only
+
+
+_KEEP_PUNCT, _WORDS_ONLY = _build_tables()
+
+
+def fold(text: str) -> str:
+    """Fold for phrase matching: 'Lo que SÍ puedo, ¡señor!' -> 'lo que si puedo senor'."""
+    return " ".join(text.translate(_WORDS_ONLY).split())
+
+
+def fold_keep_punct(text: str) -> str:
+    """Fold for regex matching: 'Lo que SÍ puedo, ¡señor!' -> 'lo que si puedo, ¡senor!'."""
+    return " ".join(text.translate(_KEEP_PUNCT).split())
+
+
+# Characters `fold` turns into spaces: word runs in the original text are the maximal runs of
+# any other character, so the k-th word of `fold(text)` is the k-th run of `text`.
+_SEPARATORS = "".join(chr(c) for c, v in _WORDS_ONLY.items() if v == " ")
+_WORD_RUN = re.compile("[^" + re.escape(_SEPARATORS) + "]+")
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans in `text` of the words that `fold(text)` keeps, in order."""
+    return [m.span() for m in _WORD_RUN.finditer(text) if fold(m.group())]
+
+
+def original_words(text: str, folded: str, start: int, end: int) -> str:
+    """The words of `text` behind the folded span `folded[start:end]` (evidence for a match)."""
+    first = folded.count(" ", 0, start)
+    last = first + folded.count(" ", start, end)
+    spans = word_spans(text)
+    if not spans:
+        return folded[start:end]
+    first = min(first, len(spans) - 1)
+    last = min(max(last, first), len(spans) - 1)
+    return text[spans[first][0] : spans[last][1]]

@@ -1,0 +1,104 @@
+"""The ruleset model: what a validated YAML ruleset file becomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("critical", "major", "minor")
+KINDS = ("require", "forbid", "respond", "repetition", "metric")
+SPEAKERS = ("agent", "customer", "bot", "system", "unknown", "any")
+METRICS = (
+    "agent_talk_share",
+    "longest_agent_turn_words",
+    "agent_turns",
+    "customer_turns",
+    "interruptions",
+    "quick_replies_to_long_turns",
+    "longest_silence_seconds",
+    "duration_seconds",
+)
+# Metrics that need turn times; a conversation without times gets n/a for them.
+TIMED_METRICS = ("interruptions", "quick_replies_to_long_turns", "longest_silence_seconds", "duration_seconds")
+
+
+@dataclass(slots=True, frozen=True)
+class Scope:
+    speakers: tuple[str, ...] = ("agent",)
+    first_turns: int | None = None
+    last_turns: int | None = None
+    first_seconds: float | None = None
+    last_seconds: float | None = None
+
+    @property
+    def needs_times(self) -> bool:
+        return self.first_seconds is not None or self.last_seconds is not None
+
+
+@dataclass(slots=True, frozen=True)
+class Trigger:
+    phrases: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ("customer",)
+    fuzzy: int = 0
+
+
+@dataclass(slots=True)
+class Rule:
+    id: str
+    category: str
+    kind: str
+    message: str
+    tip: str
+    source: str
+    severity: str = "major"
+    weight: float = 1.0
+    scope: Scope = field(default_factory=Scope)
+    description: str = ""
+    enabled: bool = True
+    phrases: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    fuzzy: int = 0
+    unless: tuple[str, ...] = ()
+    min_count: int = 1
+    trigger: Trigger | None = None
+    within: int = 2
+    expect: str = "present"
+    threshold: float = 85.0
+    times: int = 2
+    min_words: int = 4
+    metric: str = ""
+    max: float | None = None
+    min: float | None = None
+    seconds: float = 3.0
+    words: int = 25
+    location: str = ""  # "file:line" where the rule starts
+
+
+@dataclass(slots=True)
+class Category:
+    id: str
+    weight: float = 1.0
+    name: str = ""
+    description: str = ""
+
+
+@dataclass(slots=True)
+class Ruleset:
+    id: str
+    name: str
+    language: str
+    version: str
+    description: str
+    pass_mark: float
+    categories: dict[str, Category]
+    rules: list[Rule]
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    path: str = ""
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    @property
+    def label(self) -> str:
+        """What results show in their `ruleset` column: `id@version`."""
+        return f"{self.id}@{self.version}"

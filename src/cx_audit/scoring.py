@@ -1,0 +1,41 @@
+"""Scoring: rule outcomes -> category scores -> the conversation's score and verdict.
+
+A category's score is the weight of its passed rules over the weight of its rules that are not
+n/a, times 100; all n/a gives null. The overall score is the mean of the non-null category scores
+weighted by category weight. A failed critical rule auto-fails the conversation.
+"""
+
+from __future__ import annotations
+
+from cx_audit.results import FAIL, NA, PASS, CategoryScore, RuleOutcome
+from cx_audit.ruleset.model import Ruleset
+
+
+def score_outcomes(ruleset: Ruleset, outcomes: list[RuleOutcome]) -> tuple[float | None, bool, bool, dict[str, CategoryScore]]:
+    """Return (score, passed, auto_failed, categories)."""
+    earned: dict[str, float] = {cid: 0.0 for cid in ruleset.categories}
+    possible: dict[str, float] = {cid: 0.0 for cid in ruleset.categories}
+    auto_failed = False
+    for outcome in outcomes:
+        if outcome.status == NA:
+            continue
+        possible[outcome.category] = possible.get(outcome.category, 0.0) + outcome.weight
+        if outcome.status == PASS:
+            earned[outcome.category] = earned.get(outcome.category, 0.0) + outcome.weight
+        elif outcome.status == FAIL and outcome.severity == "critical":
+            auto_failed = True
+    categories: dict[str, CategoryScore] = {}
+    total = 0.0
+    total_weight = 0.0
+    for cid, category in ruleset.categories.items():
+        if possible.get(cid, 0.0) <= 0:
+            categories[cid] = CategoryScore(None, None)
+            continue
+        value = round(100.0 * earned[cid] / possible[cid], 2)
+        categories[cid] = CategoryScore(value, value >= ruleset.pass_mark)
+        total += value * category.weight
+        total_weight += category.weight
+    score = round(total / total_weight, 2) if total_weight else None
+    # A conversation with nothing to judge (every category n/a) is not failed.
+    passed = (not auto_failed) and (score is None or score >= ruleset.pass_mark)
+    return score, passed, auto_failed, categories
