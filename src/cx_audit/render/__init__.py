@@ -1,1 +1,22 @@
+"""Renderers: one module per output format, all fed the same `ConversationResult`s."""
 
+from __future__ import annotations
+
+from cx_audit.render.base import Renderer
+from cx_audit.render.csvout import CsvRenderer
+from cx_audit.render.jsonout import JsonlRenderer, JsonRenderer
+from cx_audit.render.table import TableRenderer
+
+FORMATS = ("table", "csv", "json", "jsonl")
+
+
+def make_renderer(fmt: str, details: bool = False) -> Renderer:
+    if fmt == "table":
+        return TableRenderer()
+    if fmt == "csv":
+        return CsvRenderer(details=details)
+    if fmt == "json":
+        return JsonRenderer()
+    if fmt == "jsonl":
+        return JsonlRenderer()
+    raise ValueError(fmt)

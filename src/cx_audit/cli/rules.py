@@ -1,0 +1,105 @@
+"""`cx-audit rules list|show|validate`: rules as documentation."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cx_audit.cli import EXIT_ERROR, EXIT_OK, fail, rules_app
+from cx_audit.errors import RulesetError
+from cx_audit.ruleset import builtin_names, load_ruleset
+from cx_audit.ruleset.model import Rule, Ruleset
+
+RULESET_OPTION = typer.Option([], "--ruleset", "-r", help="Built-in ruleset name or YAML file. Repeatable. Default: every built-in ruleset.")
+
+
+def _rulesets(names: list[str]) -> list[Ruleset]:
+    return [load_ruleset(name) for name in (names or builtin_names())]
+
+
+@rules_app.command("list")
+def list_rules(ruleset: list[str] = RULESET_OPTION) -> int:
+    """List the rules of the built-in rulesets (or of -r)."""
+    console = Console(highlight=False)
+    for rs in _rulesets(ruleset):
+        table = Table(title=Text(f"{rs.name} ({rs.label}, {rs.language}, pass mark {rs.pass_mark:g})"), header_style="bold")
+        for column in ("rule", "category", "kind", "severity", "weight", "message"):
+            table.add_column(column, overflow="fold")
+        for rule in rs.rules:
+            message = rule.message if rule.enabled else f"(disabled) {rule.message}"
+            table.add_row(rule.id, rule.category, rule.kind, rule.severity, f"{rule.weight:g}", Text(message))
+        console.print(table)
+    return EXIT_OK
+
+
+@rules_app.command("show")
+def show_rule(rule_id: str = typer.Argument(..., help="The rule id, e.g. flat-refusal."), ruleset: list[str] = RULESET_OPTION) -> int:
+    """Show one rule: what it checks, its message, its tip, and the article it comes from."""
+    console = Console(highlight=False)
+    found = [(rs, rs.rule(rule_id)) for rs in _rulesets(ruleset)]
+    found = [(rs, rule) for rs, rule in found if rule is not None]
+    if not found:
+        fail(f"no rule '{rule_id}' in {', '.join(ruleset or builtin_names())} (see `cx-audit rules list`)")
+    for rs, rule in found:
+        console.print(Text(f"{rule.id}  [{rs.label}]", style="bold"))
+        for label, value in _describe(rule):
+            line = Text(f"  {label:<10} ", style="cyan")
+            line.append(value)
+            console.print(line)
+        console.print()
+    return EXIT_OK
+
+
+def _describe(rule: Rule) -> list[tuple[str, str]]:
+    scope = rule.scope
+    where = "/".join(scope.speakers)
+    for key in ("first_turns", "last_turns", "first_seconds", "last_seconds"):
+        value = getattr(scope, key)
+        if value is not None:
+            where += f", {key.replace('_', ' ')} {value:g}"
+    rows = [
+        ("category", rule.category),
+        ("kind", rule.kind),
+        ("severity", f"{rule.severity} (weight {rule.weight:g})"),
+        ("scope", where),
+        ("message", rule.message),
+        ("tip", rule.tip),
+        ("source", rule.source),
+    ]
+    if rule.description:
+        rows.append(("about", rule.description))
+    if rule.phrases:
+        rows.append(("phrases", ", ".join(rule.phrases[:12]) + (" …" if len(rule.phrases) > 12 else "")))
+    if rule.unless:
+        rows.append(("unless", ", ".join(rule.unless[:12]) + (" …" if len(rule.unless) > 12 else "")))
+    if rule.regex:
+        rows.append(("regex", "  ".join(rule.regex)))
+    if rule.trigger:
+        rows.append(("trigger", f"{'/'.join(rule.trigger.speakers)}: " + ", ".join(rule.trigger.phrases[:12])))
+    if rule.fuzzy:
+        rows.append(("fuzzy", str(rule.fuzzy)))
+    if rule.kind == "metric":
+        bounds = " ".join(f"{k} {v:g}" for k, v in (("min", rule.min), ("max", rule.max)) if v is not None)
+        rows.append(("metric", f"{rule.metric} {bounds}"))
+    rows.append(("defined", rule.location))
+    return rows
+
+
+@rules_app.command("validate")
+def validate(files: list[str] = typer.Argument(..., help="Ruleset YAML files (or built-in names).")) -> int:
+    """Check ruleset files; every problem is reported as file:line:col (exit 2)."""
+    code = EXIT_OK
+    for name in files:
+        try:
+            rs = load_ruleset(name)
+        except RulesetError as err:
+            for line in err.problems:
+                sys.stderr.write(f"{line}\n")
+            code = EXIT_ERROR
+            continue
+        sys.stdout.write(f"{rs.path}: ok ({len(rs.rules)} rules, {len(rs.categories)} categories)\n")
+    return code

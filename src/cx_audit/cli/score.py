@@ -1,0 +1,132 @@
+"""`cx-audit score PATHS...`: the main job."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from enum import Enum
+from typing import IO, Iterator, Optional
+
+import typer
+
+from cx_audit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, app, fail
+from cx_audit.errors import InputError
+from cx_audit.inputs import LoadOptions, loaders
+from cx_audit.inputs.files import expand_paths
+from cx_audit.pipeline import Scorer, run
+from cx_audit.render import make_renderer
+from cx_audit.ruleset import load_ruleset
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class Lang(str, Enum):
+    auto = "auto"
+
+
+def parse_pairs(values: list[str], flag: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            fail(f"{flag} takes NAME=VALUE, not '{value}'")
+        pairs[key.strip()] = val.strip()
+    return pairs
+
+
+def load_options(input_format, agent_label, customer_label, column, role_map) -> LoadOptions:
+    if input_format and input_format not in loaders():
+        fail(f"unknown input format '{input_format}' (see `cx-audit formats`: {', '.join(sorted(loaders()))})")
+    roles = parse_pairs(role_map, "--role-map")
+    for name, role in roles.items():
+        if role not in ("agent", "customer", "bot", "system", "unknown"):
+            fail(f"--role-map {name}={role}: the role must be agent, customer, bot, system or unknown")
+    return LoadOptions(
+        input_format=input_format,
+        agent_labels=tuple(agent_label),
+        customer_labels=tuple(customer_label),
+        columns=parse_pairs(column, "--column"),
+        role_map=roles,
+    )
+
+
+@contextmanager
+def output_stream(path: Optional[str], inputs: list[str]) -> Iterator[IO[str]]:
+    """stdout, or a temporary file beside `path` renamed into place only when all went well."""
+    if not path or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = os.path.abspath(path)
+    if os.path.exists(target):
+        files, _ = expand_paths(inputs)
+        if any(name != "-" and os.path.samefile(name, target) for name in files if os.path.exists(name)):
+            fail(f"-o {path}: that file is one of the inputs; refusing to overwrite it")
+    folder = os.path.dirname(target) or "."
+    if not os.path.isdir(folder):
+        fail(f"-o {path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".cx-audit-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@app.command()
+def score(
+    paths: list[str] = typer.Argument(..., help="Files, folders (recursive), globs, or - for stdin. .gz is read transparently.", show_default=False),
+    ruleset: list[str] = typer.Option([], "--ruleset", "-r", help="Built-in ruleset name (es, en) or a YAML file. Repeatable. Default: es."),
+    lang: Optional[Lang] = typer.Option(None, "--lang", help="auto: score each conversation with the ruleset of its language (default rulesets: es and en)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+    details: bool = typer.Option(False, "--details", help="CSV: one row per finding instead of one per conversation."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", min=0, max=100, help="Also exit 1 when a conversation scores below this."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when conversations fail (errors still exit 2)."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="Read every input as this format instead of sniffing (see `cx-audit formats`)."),
+    agent_label: list[str] = typer.Option([], "--agent-label", help="Another speaker label that means the agent. Repeatable."),
+    customer_label: list[str] = typer.Option([], "--customer-label", help="Another speaker label that means the customer. Repeatable."),
+    column: list[str] = typer.Option([], "--column", help="CSV column mapping, CANONICAL=NAME (e.g. text=message_body). Repeatable."),
+    role_map: list[str] = typer.Option([], "--role-map", help="Speaker to role, NAME=ROLE (e.g. spk_0=agent). Repeatable."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings or run summary on stderr (errors are still printed)."),
+) -> int:
+    """Score transcripts against rulesets and report the results."""
+    options = load_options(input_format, agent_label, customer_label, column, role_map)
+    names = ruleset or (["es", "en"] if lang == Lang.auto else ["es"])
+    rulesets = [load_ruleset(name) for name in names]
+    ids = [rs.label for rs in rulesets]
+    if len(set(ids)) != len(ids):
+        fail(f"the same ruleset is named twice: {', '.join(ids)}")
+    scorer = Scorer(rulesets, lang_auto=lang == Lang.auto)
+    renderer = make_renderer(fmt.value, details=details)
+
+    def on_error(error: InputError) -> None:
+        sys.stderr.write(f"cx-audit: error: {error}\n")
+
+    def warn(message: str) -> None:
+        if not quiet:
+            sys.stderr.write(f"cx-audit: warning: {message}\n")
+
+    with output_stream(output, paths) as out:
+        summary = run(paths, scorer, options, renderer, out, on_error, warn, fail_under)
+    if not quiet:
+        s = summary
+        sys.stderr.write(
+            f"cx-audit: {s.inputs} inputs, {s.conversations} conversations, {s.scored} scored, "
+            f"{s.failed} failed, {s.errors} errors in {s.seconds:.2f}s\n"
+        )
+    if summary.errors:
+        return EXIT_ERROR
+    if (summary.failed or summary.below_fail_under) and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,95 @@
+"""The terminal report: one row per conversation, the worst finding, and totals.
+
+Transcript text is customer-written: it only ever enters Rich as `Text` objects (never markup),
+and control characters are replaced, so `[bold red]` or an escape sequence prints literally.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cx_audit.errors import InputError
+from cx_audit.results import FAIL, ConversationResult
+from cx_audit.ruleset.model import Ruleset
+
+SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Printable text: control characters (ESC among them) shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+def score_style(score: float | None, pass_mark: float) -> str:
+    if score is None:
+        return "dim"
+    if score >= pass_mark:
+        return "green"
+    if score >= pass_mark - 20:
+        return "yellow"
+    return "red"
+
+
+def worst_finding(result: ConversationResult) -> str:
+    failed = [o for o in result.outcomes if o.status == FAIL]
+    if not failed:
+        return ""
+    worst = min(failed, key=lambda o: (SEVERITY_RANK.get(o.severity, 3), -o.weight))
+    ev = next((e for e in worst.evidence if e.match), None)
+    where = f" (turn {ev.turn}: «{ev.match}»)" if ev and ev.turn else (f" ({ev.match})" if ev else "")
+    return f"{worst.rule}{where}"
+
+
+class TableRenderer:
+    def __init__(self, console: Console | None = None):
+        self.console = console
+
+    def start(self, out: IO[str], rulesets: list[Ruleset]) -> None:
+        self.console = self.console or Console(file=out, highlight=False, soft_wrap=False)
+        if not self.console.is_terminal:
+            self.console.width = max(self.console.width, 160)
+        self.rulesets = rulesets
+        self.pass_mark = {rs.label: rs.pass_mark for rs in rulesets}
+        self.categories = list(dict.fromkeys(c for rs in rulesets for c in rs.categories))
+        self.rows: list[ConversationResult] = []
+
+    def result(self, r: ConversationResult) -> None:
+        self.rows.append(r)
+
+    def finish(self, errors: list[InputError], summary: dict) -> None:
+        title = ", ".join(f"{rs.name} ({rs.label})" for rs in self.rulesets)
+        table = Table(title=Text(safe(title)), show_lines=False, header_style="bold")
+        table.add_column("conversation", overflow="fold")
+        table.add_column("agent", overflow="fold")
+        table.add_column("score", justify="right")
+        table.add_column("result")
+        for cid in self.categories:
+            table.add_column(cid, justify="right")
+        table.add_column("worst finding", overflow="fold", ratio=1)
+        for r in self.rows:
+            mark = self.pass_mark.get(r.ruleset, 70.0)
+            verdict = Text("AUTO-FAIL", style="bold red") if r.auto_failed else (Text("pass", style="green") if r.passed else Text("fail", style="red"))
+            cells = []
+            for cid in self.categories:
+                c = r.categories.get(cid)
+                if c is None or c.score is None:
+                    cells.append(Text("n/a", style="dim"))
+                else:
+                    cells.append(Text(f"{c.score:.0f}", style=score_style(c.score, mark)))
+            score = Text("n/a" if r.score is None else f"{r.score:.1f}", style=score_style(r.score, mark))
+            table.add_row(Text(safe(r.conversation_id)), Text(safe(r.agent)), score, verdict, *cells, Text(safe(worst_finding(r))))
+        self.console.print(table)
+        scored = [r.score for r in self.rows if r.score is not None]
+        mean = f"{sum(scored) / len(scored):.1f}" if scored else "n/a"
+        failed = sum(1 for r in self.rows if not r.passed)
+        line = Text(
+            f"{len(self.rows)} scored · {len(self.rows) - failed} passed · {failed} failed · mean score {mean}"
+            f" · {summary.get('errors', 0)} input errors"
+        )
+        self.console.print(line)
