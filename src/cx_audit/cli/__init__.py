@@ -35,7 +35,12 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _register_commands() -> None:
-    from cx_audit.cli import rules, score  # noqa: F401  (commands register themselves)
+    """Import every module of this package: each command module registers itself on `app`."""
+    import importlib
+    import pkgutil
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
 
 
 def _version_callback(value: bool) -> None:
