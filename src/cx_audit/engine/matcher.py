@@ -97,19 +97,18 @@ class PhraseMatcher:
         fuzzy_candidates: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for end_index, (length, values) in self._automaton.iter(text):
             begin = end_index - length + 1
-            turn = bisect.bisect_right(starts, begin) - 1
-            if turn < 0:
-                turn = 0
-            base = starts[turn]
             for entry_id, is_piece in values:
+                # An exact key is padded with spaces: the phrase itself starts one character later
+                # (and its leading space belongs to the separator before the turn).
+                first = begin if is_piece else begin + 1
+                turn = max(0, bisect.bisect_right(starts, first) - 1)
+                base = starts[turn]
                 if is_piece:
-                    fuzzy_candidates.setdefault((entry_id, turn), []).append((begin - base, end_index + 1 - base))
+                    fuzzy_candidates.setdefault((entry_id, turn), []).append((first - base, end_index + 1 - base))
                 else:
-                    # The padded key covers the spaces around the phrase: strip them.
-                    start = begin + 1 - base
-                    end = end_index - base
+                    start = first - base
                     exact_seen.add((entry_id, turn, start))
-                    hits.append(Hit(entry_id, turn, start, end))
+                    hits.append(Hit(entry_id, turn, start, end_index - base))
         for (entry_id, turn), spans in fuzzy_candidates.items():
             for hit in self._verify(entry_id, turn, folded_turns[turn], spans):
                 if (entry_id, turn, hit.start) not in exact_seen:

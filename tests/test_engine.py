@@ -1,0 +1,125 @@
+"""The engine's verdicts on conversations: what a QA analyst relies on when reading a score."""
+
+from __future__ import annotations
+
+import pytest
+
+from cx_audit.engine import CompiledRuleset, detect_language
+from cx_audit.model import Transcript, Turn
+from cx_audit.normalize import fold, original_words
+from cx_audit.ruleset import load_ruleset, parse_ruleset
+from tests.conftest import CORE
+
+
+@pytest.fixture(scope="module")
+def engine() -> CompiledRuleset:
+    return CompiledRuleset(load_ruleset(str(CORE / "ruleset.yaml")))
+
+
+def conv(*turns, times=False) -> Transcript:
+    built = []
+    for k, (role, text) in enumerate(turns):
+        built.append(Turn(role, text, start=k * 5.0 if times else None, end=k * 5.0 + 4 if times else None))
+    return Transcript("c", "test", built)
+
+
+def outcome(engine, transcript, rule_id):
+    return next(o for o in engine.evaluate(transcript) if o.rule == rule_id)
+
+
+def test_fold_removes_case_accents_and_punctuation():
+    assert fold("¡Lo que SÍ puedo, señor!") == "lo que si puedo senor"
+    assert fold("cancio\u0301n") == "cancion"  # a separately typed accent folds away too
+
+
+def test_evidence_is_the_original_words():
+    text = "Bueno... ¡Lo que SÍ puedo hacer, señor!"
+    folded = fold(text)
+    start = folded.index("lo que si puedo")
+    assert original_words(text, folded, start, start + len("lo que si puedo")) == "Lo que SÍ puedo"
+
+
+def test_forbid_matches_whole_words_only(engine):
+    assert outcome(engine, conv(("agent", "Le envío la nota ahora.")), "flat-refusal").status == "pass"
+    assert outcome(engine, conv(("agent", "No.")), "flat-refusal").status == "fail"
+
+
+def test_unless_excuses_only_the_overlapping_match(engine):
+    assert outcome(engine, conv(("agent", "No se preocupe, no hay problema.")), "flat-refusal").status == "pass"
+    result = outcome(engine, conv(("agent", "No se preocupe, pero no podemos hacerlo.")), "flat-refusal")
+    assert result.status == "fail"
+    assert result.evidence[0].match == "no podemos"  # the longest match at that place
+    assert result.evidence[0].turn == 1
+
+
+def test_customer_words_never_count_against_the_agent(engine):
+    assert outcome(engine, conv(("customer", "No se puede, es imposible."), ("agent", "Lo que sí puedo hacer es ayudarle.")), "flat-refusal").status == "pass"
+
+
+def test_adding_a_customer_turn_does_not_change_an_agent_verdict(engine):
+    base = conv(("agent", "Buenos días."), ("agent", "No podemos."))
+    more = conv(("agent", "Buenos días."), ("customer", "No, no y no."), ("agent", "No podemos."))
+    assert [o.status for o in engine.evaluate(base)] == [o.status for o in engine.evaluate(more)]
+
+
+def test_fuzzy_accepts_typos_and_rejects_other_words(engine):
+    angry = ("customer", "Estoy harto de esto.")
+    assert outcome(engine, conv(angry, ("agent", "Entiendo su frustacion, señora.")), "acknowledge").status == "pass"
+    assert outcome(engine, conv(angry, ("agent", "entiendo su frustracion")), "acknowledge").status == "pass"
+    assert outcome(engine, conv(angry, ("agent", "Entiendo su factura.")), "acknowledge").status == "fail"
+
+
+def test_respond_is_na_without_trigger_and_respects_within(engine):
+    assert outcome(engine, conv(("agent", "Hola.")), "acknowledge").status == "n/a"
+    late = conv(("customer", "Es una vergüenza."), ("agent", "Veamos."), ("customer", "¿Y?"), ("agent", "Lo lamento."))
+    result = outcome(engine, late, "acknowledge")
+    assert result.status == "fail" and result.evidence[0].turn == 1
+
+
+def test_require_with_first_turns_scope(engine):
+    assert outcome(engine, conv(("agent", "Buenos días."), ("agent", "Hola.")), "greeting").status == "pass"
+    assert outcome(engine, conv(("agent", "Hola."), ("agent", "Buenos días.")), "greeting").status == "fail"
+    assert outcome(engine, conv(("customer", "Hola.")), "greeting").status == "n/a"
+
+
+def test_repetition_finds_a_request_made_twice(engine):
+    ask = "quiero que me devuelvan el dinero de la factura"
+    result = outcome(engine, conv(("customer", ask), ("agent", "Veamos."), ("customer", "Le repito, " + ask)), "repeated-request")
+    assert result.status == "fail" and result.evidence[0].turn == 3
+    other = conv(("customer", ask), ("agent", "Veamos."), ("customer", "gracias, muy amable por la ayuda de hoy"))
+    assert outcome(engine, other, "repeated-request").status == "pass"
+
+
+def test_metric_needs_times_and_counts_overlaps(engine):
+    assert outcome(engine, conv(("customer", "a b c"), ("agent", "d")), "interruptions").status == "n/a"
+    tr = Transcript("c", "t", [Turn("customer", "largo", start=0, end=10), Turn("agent", "perdón", start=4, end=6)])
+    result = outcome(engine, tr, "interruptions")
+    assert result.status == "fail" and "interruptions = 1" in result.note
+
+
+def test_scores_weights_and_critical_auto_fail(engine):
+    good = engine.score(conv(("agent", "Buenos días. Le propongo una revisión.")))
+    assert good.score == 100.0 and good.passed and not good.auto_failed
+    assert good.categories["empathy"].score == 100.0  # calm-down passed; acknowledge is n/a
+    assert good.categories["listening"].score is None  # repetition and metric both n/a
+    bad = engine.score(conv(("agent", "Hola. Cálmese, no podemos.")))
+    # saying-no: 0 of 3; empathy: 0 of 1 (acknowledge n/a); courtesy: 0 of 1 -> all 0
+    assert bad.categories["saying-no"].score == 0.0 and bad.score == 0.0
+    assert bad.auto_failed and not bad.passed
+    mixed = engine.score(conv(("agent", "Buenos días. No podemos. Lo que sí puedo hacer es esto.")))
+    # saying-no: alternative (1) passed of 3 -> 33.33; empathy 100; courtesy 100.
+    assert mixed.categories["saying-no"].score == 33.33
+    assert mixed.score == round((33.33 * 2 + 100 + 100) / 4, 2)
+    assert not mixed.passed
+
+
+def test_disabled_rules_never_run():
+    text = (CORE / "ruleset.yaml").read_text()
+    rs = parse_ruleset(text.replace("    severity: critical\n", "    severity: critical\n    enabled: false\n"), "x.yaml")
+    assert "calm-down" not in [o.rule for o in CompiledRuleset(rs).evaluate(conv(("agent", "Cálmese.")))]
+
+
+def test_language_detection():
+    assert detect_language(conv(("agent", "Buenos días, ¿en qué puedo ayudarle?"), ("customer", "Tengo un problema con la factura"))) == "es"
+    assert detect_language(conv(("agent", "Thank you for calling, how can I help you?"), ("customer", "My bill is wrong"))) == "en"
+    assert detect_language(conv(("agent", "123 456"))) == ""

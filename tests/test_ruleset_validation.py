@@ -1,0 +1,112 @@
+"""Ruleset files are untrusted data: every problem is located, and every key takes effect."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from cx_audit.errors import RulesetError
+from cx_audit.ruleset import parse_ruleset
+
+HEADER = """\
+id: t
+language: es
+categories:
+  saying-no: {weight: 2}
+rules:
+"""
+
+RULE = """\
+  - id: flat-refusal
+    category: saying-no
+    kind: forbid
+    message: m
+    tip: t
+    source: s
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(RulesetError) as err:
+        parse_ruleset(textwrap.dedent(text), "team.yaml")
+    return err.value.problems
+
+
+def test_three_planted_problems_are_each_located():
+    lines = problems(HEADER + RULE + "    phrases:\n      - no\n    unles: [x]\n    regex: ['(abc']\n")
+    assert lines == [
+        "team.yaml:13:9: rule 'flat-refusal': phrases entry: YAML reads the unquoted no as a boolean; quote it: \"no\"",
+        "team.yaml:14:5: unknown key 'unles' in a rule; did you mean 'unless'?",
+        "team.yaml:15:14: rule 'flat-refusal': regex: the regex does not compile: missing ), unterminated subpattern",
+    ]
+
+
+@pytest.mark.parametrize("word", ["no", "yes", "on", "off", "No", "OFF"])
+def test_boolean_trap_in_phrases(word):
+    (line,) = problems(HEADER + RULE + f"    phrases: [{word}]\n")
+    assert "team.yaml:12:15:" in line and "boolean" in line and f'"{word}"' in line
+
+
+def test_quoted_no_is_a_phrase():
+    rs = parse_ruleset(HEADER + RULE + '    phrases: ["no", \'yes\']\n', "team.yaml")
+    assert rs.rules[0].phrases == ("no", "yes")
+
+
+def test_key_of_another_kind_is_an_error_not_ignored():
+    (line,) = problems(HEADER + RULE + "    phrases: [x]\n    within: 2\n")
+    assert line == "team.yaml:13:5: key 'within' has no effect in a 'forbid' rule (it belongs to: respond)"
+
+
+def test_duplicate_keys_and_ids():
+    lines = problems(HEADER + RULE + "    phrases: [a]\n    phrases: [b]\n" + RULE + "    phrases: [c]\n")
+    assert any("13:5: duplicate key 'phrases'" in l for l in lines)
+    assert any("14:5: duplicate rule id 'flat-refusal' (first at line 6)" in l for l in lines)
+
+
+def test_wrong_types_and_ranges():
+    lines = problems(HEADER + RULE + "    phrases: [a]\n    weight: heavy\n    fuzzy: 120\n    severity: blocker\n")
+    assert any(":13:13: rule 'flat-refusal': weight must be a number, not 'heavy'" in l for l in lines)
+    assert any(":14:12: rule 'flat-refusal': fuzzy must be from 0 to 100, not 120" in l for l in lines)
+    assert any(":15:15: rule 'flat-refusal': severity must be one of critical, major, minor, not 'blocker'" in l for l in lines)
+
+
+def test_undeclared_category_unknown_list_and_missing_keys():
+    text = HEADER + "  - id: r\n    category: sayingno\n    kind: require\n    phrases: ['@refusal']\n"
+    lines = problems(text)
+    assert any("7:15: rule 'r': category 'sayingno' is not declared in the header; did you mean 'saying-no'?" in l for l in lines)
+    assert any("no list named 'refusal'" in l for l in lines)
+    assert any("rule 'r' has no 'message'" in l for l in lines)
+
+
+def test_kind_needs_its_keys():
+    text = HEADER + "  - {id: r, category: saying-no, kind: respond, phrases: [x], message: m, tip: t, source: s}\n"
+    assert any("a 'respond' rule needs a 'trigger'" in l for l in problems(text))
+
+
+def test_syntax_error_is_located():
+    (line,) = problems("id: t\nrules: [\n")
+    assert line.startswith("team.yaml:3:1: YAML syntax error")
+
+
+def test_unsafe_yaml_tags_are_refused():
+    text = HEADER.replace("id: t", "id: !!python/object/apply:os.system ['echo hacked']")
+    with pytest.raises(RulesetError):
+        parse_ruleset(text + RULE + "    phrases: [a]\n", "team.yaml")
+
+
+def test_lists_expand_and_scope_defaults():
+    rs = parse_ruleset(
+        HEADER.replace("rules:", "lists:\n  r: [uno, dos]\nrules:") + RULE + "    phrases: ['@r', tres]\n    scope: {speaker: [agent, bot], last_turns: 2}\n",
+        "team.yaml",
+    )
+    rule = rs.rules[0]
+    assert rule.phrases == ("uno", "dos", "tres")
+    assert rule.scope.speakers == ("agent", "bot") and rule.scope.last_turns == 2
+
+
+def test_builtin_rulesets_validate():
+    from cx_audit.ruleset import builtin_names, load_ruleset
+
+    for name in builtin_names():
+        assert load_ruleset(name).rules
