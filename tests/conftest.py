@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "tests" / "data" / "core"
+CORE_RULESET = ROOT / "tests" / "data" / "core_ruleset.yaml"
 
 
 @pytest.fixture

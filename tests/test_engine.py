@@ -8,12 +8,12 @@ from cx_audit.engine import CompiledRuleset, detect_language
 from cx_audit.model import Transcript, Turn
 from cx_audit.normalize import fold, original_words
 from cx_audit.ruleset import load_ruleset, parse_ruleset
-from tests.conftest import CORE
+from tests.conftest import CORE_RULESET
 
 
 @pytest.fixture(scope="module")
 def engine() -> CompiledRuleset:
-    return CompiledRuleset(load_ruleset(str(CORE / "ruleset.yaml")))
+    return CompiledRuleset(load_ruleset(str(CORE_RULESET)))
 
 
 def conv(*turns, times=False) -> Transcript:
@@ -114,7 +114,7 @@ def test_scores_weights_and_critical_auto_fail(engine):
 
 
 def test_disabled_rules_never_run():
-    text = (CORE / "ruleset.yaml").read_text()
+    text = CORE_RULESET.read_text()
     rs = parse_ruleset(text.replace("    severity: critical\n", "    severity: critical\n    enabled: false\n"), "x.yaml")
     assert "calm-down" not in [o.rule for o in CompiledRuleset(rs).evaluate(conv(("agent", "Cálmese.")))]
 

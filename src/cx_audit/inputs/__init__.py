@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -66,6 +67,6 @@ def _read_one(path: str, options: LoadOptions, stats: InputStats, warn: Callable
             else:
                 stats.errors += 1
             yield item
-    except (OSError, UnicodeDecodeError, EOFError) as err:
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as err:
         stats.errors += 1
         yield InputError(doc.name, f"cannot read ({loader.name}): {err}")

@@ -13,6 +13,7 @@ import gzip
 import io
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -20,6 +21,16 @@ from cx_audit.errors import InputError
 from cx_audit.inputs.base import Document
 
 HEAD_BYTES = 64 * 1024
+CP1252_FALLBACK = "cx-audit-cp1252"
+
+
+def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 past the sniffed head: read them as cp1252 rather than lose the file."""
+    bad = err.object[err.start : err.end]
+    return bytes(bad).decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error(CP1252_FALLBACK, _cp1252_fallback)
 # Files a folder walk skips: hidden files and what is obviously not a transcript.
 SKIP_SUFFIXES = {".pyc", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".wav", ".mp3", ".xlsx"}
 
@@ -125,7 +136,7 @@ def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Do
             raw_opener = (lambda: gzip.open(path, "rb")) if gz else (lambda: open(path, "rb"))
         with raw_opener() as raw:
             head_bytes = raw.read(HEAD_BYTES)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, zlib.error) as err:
         reason = getattr(err, "strerror", None) or str(err)
         return None, InputError(display, f"cannot read: {reason}"), None
     if not head_bytes.strip():
@@ -136,7 +147,8 @@ def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Do
     head = head_bytes.decode(encoding, errors="replace")
 
     def opener() -> io.TextIOBase:
-        return io.TextIOWrapper(raw_opener(), encoding=encoding, newline=None)
+        errors = CP1252_FALLBACK if encoding.startswith("utf-8") else "replace"
+        return io.TextIOWrapper(raw_opener(), encoding=encoding, errors=errors, newline=None)
 
     doc = Document(name=display, stem=stem, extension=ext, head=head, opener=opener, encoding=encoding)
     return doc, None, (f"{display}: {warning}" if warning else None)
