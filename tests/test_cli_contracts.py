@@ -166,3 +166,29 @@ def test_rules_commands(cli):
     code, out, _ = cli("rules", "show", "calm-down", "-r", RULESET)
     assert code == 0 and "Reconozca el sentimiento" in out and "004_7b8446556cf0ced7.txt" in out
     assert cli("rules", "show", "no-such-rule", "-r", RULESET)[0] == 2
+
+
+def test_stdin_is_read_with_dash():
+    text = "Agente: Buenos días. No podemos.\nCliente: Vale.\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "cx_audit", "score", "-", "-r", RULESET, "-f", "jsonl"],
+        input=text, capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    result = json.loads(done.stdout)
+    assert done.returncode == 1 and result["source"] == "<stdin>" and result["conversation_id"] == "stdin"
+    assert "flat-refusal" in [f["rule"] for f in result["findings"] if f["status"] == "fail"]
+
+
+def test_ctrl_c_exits_130():
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cx_audit", "score", "-", "-r", RULESET],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    time.sleep(2.0)  # it is now waiting for stdin
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err
