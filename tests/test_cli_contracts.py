@@ -192,3 +192,21 @@ def test_ctrl_c_exits_130():
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert b"Traceback" not in err
+
+
+def test_inspect_shows_how_a_file_was_read_without_scoring(cli):
+    code, out, _ = cli("inspect", "tests/data/core/good.txt", "tests/data/core/corrupt.json", "-f", "json")
+    doc = json.loads(out)
+    assert code == 2 and doc["errors"][0]["source"] == "tests/data/core/corrupt.json"
+    (conv,) = doc["conversations"]
+    assert conv["conversation_id"] == "good" and conv["format"] == "text"
+    assert conv["turns"][0] == {"role": "agent", "role_source": "label", "speaker": "Laura", "text": "Buenos días, le atiende Laura.", "start": 1.0, "end": None}
+
+
+def test_formats_lists_every_loader_with_an_example(cli):
+    from cx_audit.inputs import loaders
+
+    code, out, _ = cli("formats")
+    assert code == 0
+    for name, loader in loaders().items():
+        assert name in out and loader.example.strip().splitlines()[0] in out
