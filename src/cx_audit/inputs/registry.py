@@ -8,6 +8,14 @@ from cx_audit.inputs.base import Document, Loader
 
 # Modules that define loaders; each calls `register()` at import. Add new formats here.
 LOADER_MODULES = (
+    # Vendor formats first: each sniffs its own distinctive keys or lines and outscores the
+    # generic loaders below, which take anything that starts with { or [ or has speaker labels.
+    "cx_audit.inputs.vendor.contact_lens",
+    "cx_audit.inputs.vendor.transcribe_analytics",
+    "cx_audit.inputs.vendor.transcribe",
+    "cx_audit.inputs.vendor.pca",
+    "cx_audit.inputs.vendor.harper_valley",
+    "cx_audit.inputs.vendor.abcd",
     "cx_audit.inputs.jsonfmt",
     "cx_audit.inputs.delimited",
     "cx_audit.inputs.text",
