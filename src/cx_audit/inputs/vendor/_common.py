@@ -8,7 +8,8 @@ Text cleaning (`clean_text`), applied to every turn a vendor loader emits:
   `[CREDIT_DEBIT_NUMBER]`), `__email__`-style TWCS masks and `<account_id>`-style ABCD slots.
 - Whitespace is collapsed to single spaces. A removed token takes the space before it when
   punctuation follows ("speaking to [PII]?" becomes "speaking to?") and the separator after it
-  when it opens the text ("[PII], and the zip code" becomes "and the zip code"); the vendor's own
+  when it opens the text or a sentence ("[PII], and the zip code" becomes "and the zip code",
+  "Hello. [PII], how can I help?" becomes "Hello. how can I help?"); the vendor's own
   spacing is otherwise kept as it is.
 A turn whose text is empty after cleaning is dropped: it carries nothing a rule could score.
 """
@@ -113,8 +114,12 @@ _LEADING_TOKEN = re.compile(r"^\s*(?:(?:" + _TOKEN + r")[\s,;:]*)+")
 _TOKEN_BEFORE_PUNCT = re.compile(r"\s*(?:" + _TOKEN + r")(?=[.,;:!?…)\]]|\s*$)")
 
 
+_TOKEN_AFTER_SENTENCE = re.compile(r"(?<=[.!?¿¡])(\s*)(?:" + _TOKEN + r")[,;:]?")
+
+
 def strip_redactions(text: str) -> str:
     text = _LEADING_TOKEN.sub("", text)
+    text = _TOKEN_AFTER_SENTENCE.sub(r"\1", text)
     text = _TOKEN_BEFORE_PUNCT.sub("", text)
     return _REDACTION.sub("", text)
 

@@ -69,6 +69,8 @@ class ContactLensLoader(VendorLoader):
         made = list(items_of(doc, rows, "Transcript", lambda i, r: build(r, roles)))
         turns, errors = split_items(made)
         yield from errors
+        if errors and not turns:
+            return  # nothing readable: the errors say why
         if is_chat:
             # Chat times are absolute: relative to the first timestamped row, events included.
             stamps = [parse_iso(r.get("AbsoluteTime")) if isinstance(r, dict) else None for r in rows]

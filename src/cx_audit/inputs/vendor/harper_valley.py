@@ -102,6 +102,8 @@ class HarperValleyLoader(VendorLoader):
 
         turns, errors = split_items(list(items_of(doc, data["segments"], "segments", build)))
         yield from errors
+        if errors and not turns:
+            return  # nothing readable: the errors say why
         sid = str(data.get("sid") or doc.stem.split(".")[0])
         yield transcript(doc, sid, turns, options, channel="voice", language_code="en", metadata=_metadata(doc, sid))
 

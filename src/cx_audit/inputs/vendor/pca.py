@@ -51,6 +51,8 @@ class PcaLoader(VendorLoader):
 
         turns, errors = split_items(list(items_of(doc, data["SpeechSegments"], "SpeechSegments", build)))
         yield from errors
+        if errors and not turns:
+            return  # nothing readable: the errors say why
         job = ""
         for source in analytics.get("SourceInformation") or []:
             info = source.get("TranscribeJobInfo") if isinstance(source, dict) else None

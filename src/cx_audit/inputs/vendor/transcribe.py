@@ -4,8 +4,10 @@ Turns are built from `results.items`: each pronunciation item is a word, each pu
 is attached to the previous word without a space. Speaker labels: a word's speaker is its own
 `speaker_label`, or (old outputs without one, like the 2018 sample) the segment whose items list
 its `start_time`; a new turn starts at each `speaker_labels.segments` boundary. Channel
-identification: each channel's words are built from `channel_labels.channels[].items`, then all
-words are ordered by start time and consecutive words of one channel form a turn. Without either,
+identification: each channel's words are built from `channel_labels.channels[].items` and cut into
+phrases (at a sentence end or a pause over one second); phrases of all channels are ordered by
+start time and consecutive phrases of one channel form a turn, so crosstalk does not shred a
+sentence. Opening punctuation ("¿", "¡") is attached to the word after it. Without either,
 the whole transcript is one turn of an unknown speaker.
 
 Speakers are `spk_N` / `ch_N` with role "unknown": `roles.resolve_roles` (`--role-map spk_0=agent`
@@ -20,6 +22,10 @@ from cx_audit.inputs.base import Document, LoadItem, LoadOptions
 from cx_audit.inputs.registry import register
 from cx_audit.inputs.vendor._common import VendorLoader, clean_text, doc_error, has_keys, looks_json, to_float, transcript, turn
 from cx_audit.model import UNKNOWN
+
+
+OPENING_PUNCTUATION = {"¿", "¡", "(", "\"", "«"}
+PAUSE = 1.0  # seconds of silence that end a phrase on a channel
 
 
 class _Word:
@@ -37,16 +43,33 @@ def _content(item: dict) -> str:
 def _words(items: list, speaker_of) -> list[_Word]:
     """Words with punctuation attached; `speaker_of(item)` gives (speaker, segment) of a word."""
     words: list[_Word] = []
+    opening = ""  # "¿", "¡": opening punctuation goes before the next word
     for item in items:
         if not isinstance(item, dict):
             continue
         text = _content(item)
         if item.get("type") == "punctuation":
-            if words:
+            if text in OPENING_PUNCTUATION:
+                opening += text
+            elif words:
                 words[-1].text += text
             continue
         speaker, segment = speaker_of(item)
-        words.append(_Word(text, to_float(item.get("start_time")), to_float(item.get("end_time")), speaker, segment))
+        words.append(_Word(opening + text, to_float(item.get("start_time")), to_float(item.get("end_time")), speaker, segment))
+        opening = ""
+    return words
+
+
+def _phrases(words: list[_Word], segment: int) -> list[_Word]:
+    """Split one channel's words into phrases (at a sentence end or a pause over PAUSE seconds),
+    numbered from `segment`, so that crosstalk on the other channel does not cut a sentence into words."""
+    previous: _Word | None = None
+    for word in words:
+        if previous is not None and (previous.text[-1:] in ".?!" or (
+                word.start is not None and previous.end is not None and word.start - previous.end > PAUSE)):
+            segment += 1
+        word.segment = segment
+        previous = word
     return words
 
 
@@ -86,12 +109,21 @@ class TranscribeLoader(VendorLoader):
         labels = results.get("speaker_labels")
         channels = results.get("channel_labels")
         if isinstance(channels, dict) and channels.get("channels"):
-            words: list[_Word] = []
-            for channel in channels["channels"]:
+            phrases: list[list[_Word]] = []
+            for number, channel in enumerate(channels["channels"]):
                 label = str(channel.get("channel_label", ""))
-                words.extend(_words(channel.get("items") or [], lambda item, label=label: (label, 0)))
-            words.sort(key=lambda w: (w.start is None, w.start or 0.0))
-            turns = _turns(words)
+                words = _phrases(_words(channel.get("items") or [], lambda item, label=label: (label, 0)), number * 1_000_000)
+                for word in words:
+                    if phrases and phrases[-1][0].segment == word.segment:
+                        phrases[-1].append(word)
+                    else:
+                        phrases.append([word])
+            phrases.sort(key=lambda p: (p[0].start is None, p[0].start or 0.0))
+            # Phrases in time order; consecutive phrases of one channel then make one turn.
+            ordered = [w for phrase in phrases for w in phrase]
+            for word in ordered:
+                word.segment = 0
+            turns = _turns(ordered)
         elif isinstance(labels, dict) and labels.get("segments"):
             by_time: dict[str, tuple[str, int]] = {}
             for index, segment in enumerate(labels["segments"]):

@@ -49,6 +49,8 @@ class TranscribeCallAnalyticsLoader(VendorLoader):
         errors = [m for m in made if not isinstance(m, tuple)]
         rows = sorted((m for m in made if isinstance(m, tuple)), key=lambda r: (float(r[0]), r[1]))
         yield from errors
+        if errors and not rows:
+            return  # nothing readable: the errors say why
         channel = str(data.get("Channel") or "VOICE").lower()
         yield transcript(doc, data.get("JobName"), [r[2] for r in rows], options,
                          channel="voice" if channel == "voice" else channel, language_code=data.get("LanguageCode"))
