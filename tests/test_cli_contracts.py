@@ -48,7 +48,7 @@ def test_csv_columns_are_the_contract(cli):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == [
         "conversation_id", "source", "agent", "language", "ruleset", "score", "passed", "auto_failed",
-        "saying-no", "empathy", "courtesy", "listening", "failed_rules",
+        "saying-no", "empathy", "courtesy", "listening", "failed_rules", "team", "queue", "date",
     ]
     by_id = {r["conversation_id"]: r for r in rows}
     assert by_id["good"]["passed"] == "true" and by_id["good"]["agent"] == "Laura"

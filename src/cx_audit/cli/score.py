@@ -27,6 +27,15 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
 
 
+class GroupKey(str, Enum):
+    agent = "agent"
+    team = "team"
+    queue = "queue"
+    date = "date"
+    week = "week"
+    source = "source"
+
+
 class Lang(str, Enum):
     auto = "auto"
 
@@ -99,6 +108,8 @@ def score(
     column: list[str] = typer.Option([], "--column", help="CSV column mapping, CANONICAL=NAME (e.g. text=message_body). Repeatable."),
     role_map: list[str] = typer.Option([], "--role-map", help="Speaker to role, NAME=ROLE (e.g. spk_0=agent). Repeatable."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings or run summary on stderr (errors are still printed)."),
+    group_by: list[GroupKey] = typer.Option([], "--group-by", "-g", help="Report one row per group instead of per conversation (table, csv, json). Repeatable."),
+    top: int = typer.Option(3, "--top", min=1, help="With --group-by: how many of the most failed rules each group lists."),
 ) -> int:
     """Score transcripts against rulesets and report the results."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
@@ -108,7 +119,16 @@ def score(
     if len(set(ids)) != len(ids):
         fail(f"the same ruleset is named twice: {', '.join(ids)}")
     scorer = Scorer(rulesets, lang_auto=lang == Lang.auto)
-    renderer = make_renderer(fmt.value, details=details)
+    if group_by:
+        from cx_audit.render.groups import GROUP_FORMATS, GroupRenderer
+
+        if fmt.value not in GROUP_FORMATS:
+            fail(f"--group-by writes {', '.join(GROUP_FORMATS)}; not -f {fmt.value}")
+        if details:
+            fail("--group-by and --details do not go together")
+        renderer = GroupRenderer(fmt.value, [g.value for g in group_by], top)
+    else:
+        renderer = make_renderer(fmt.value, details=details)
 
     def on_error(error: InputError) -> None:
         sys.stderr.write(f"cx-audit: error: {error}\n")

@@ -10,7 +10,7 @@ import csv
 from typing import IO, Any
 
 from cx_audit.errors import InputError
-from cx_audit.render.records import CSV_DETAIL_COLUMNS, CSV_FIXED_COLUMNS, findings
+from cx_audit.render.records import CSV_DETAIL_COLUMNS, CSV_FIXED_COLUMNS, CSV_META_COLUMNS, findings
 from cx_audit.results import ConversationResult
 from cx_audit.ruleset.model import Ruleset
 
@@ -43,7 +43,7 @@ class CsvRenderer:
         if self.details:
             self.writer.writerow(CSV_DETAIL_COLUMNS)
         else:
-            self.writer.writerow(CSV_FIXED_COLUMNS + self.categories + ["failed_rules"])
+            self.writer.writerow(CSV_FIXED_COLUMNS + self.categories + ["failed_rules"] + CSV_META_COLUMNS)
 
     def result(self, r: ConversationResult) -> None:
         head = [r.conversation_id, r.source, r.agent, r.language, r.ruleset]
@@ -53,7 +53,8 @@ class CsvRenderer:
                 self.writer.writerow([cell(v) for v in row])
             return
         cats = [r.categories[c].score if c in r.categories else None for c in self.categories]
-        row = head + [r.score, r.passed, r.auto_failed] + cats + [" ".join(dict.fromkeys(r.failed_rules))]
+        meta = [r.metadata.get(k) for k in CSV_META_COLUMNS]
+        row = head + [r.score, r.passed, r.auto_failed] + cats + [" ".join(dict.fromkeys(r.failed_rules))] + meta
         self.writer.writerow([cell(v) for v in row])
 
     def finish(self, errors: list[InputError], summary: dict) -> None:

@@ -13,6 +13,9 @@ from cx_audit.results import ConversationResult
 SCHEMA_VERSION = 1
 
 CSV_FIXED_COLUMNS = ["conversation_id", "source", "agent", "language", "ruleset", "score", "passed", "auto_failed"]
+# Appended after `failed_rules` (the fixed columns and the categories never move): the metadata
+# that reports group by, so `cx-audit summarize` can group a saved CSV by team, queue or week.
+CSV_META_COLUMNS = ["team", "queue", "date"]
 CSV_DETAIL_COLUMNS = [
     "conversation_id", "source", "agent", "language", "ruleset", "rule", "category", "status",
     "severity", "turn", "speaker", "time", "match", "text", "message", "tip",

@@ -1,0 +1,1 @@
+"""Reports over many results: aggregation by group, saved result files, calibration, comparison."""
