@@ -39,6 +39,12 @@ EXPECTED_FORMAT = {
     "handmade/transcribe_speakers.json": "transcribe",
     "handmade/transcribe_channels.json": "transcribe",
     "handmade/call_analytics.json": "transcribe-call-analytics",
+    "handmade/Chat de WhatsApp con Ana López.txt": "whatsapp",
+    "handmade/WhatsApp Chat - Banco Norte.txt": "whatsapp",
+    "handmade/_chat.txt": "whatsapp",
+    "handmade/teams_meeting.vtt": "vtt",
+    "handmade/zoom_call.vtt": "vtt",
+    "handmade/llamada_subtitulada.srt": "srt",
 }
 
 
@@ -236,3 +242,42 @@ def test_transcribe_speakers_get_roles_from_the_greeting_heuristic():
     (call,), _, _ = read(["handmade/transcribe_speakers.json"])
     assert resolve_roles(call, LoadOptions()) == []
     assert [(u.speaker, u.role, u.role_source) for u in call.turns[:2]] == [("spk_0", AGENT, "heuristic"), ("spk_1", CUSTOMER, "heuristic")]
+
+
+# --- WhatsApp and subtitles --------------------------------------------------------------------
+
+@pytest.mark.parametrize("rel, agent", [
+    ("handmade/Chat de WhatsApp con Ana López.txt", "Soporte Acme"),
+    ("handmade/WhatsApp Chat - Banco Norte.txt", "Banco Norte Atención"),
+    ("handmade/_chat.txt", "Brightside Store"),
+    ("handmade/teams_meeting.vtt", "Laura Méndez (Soporte)"),
+])
+def test_chat_and_subtitle_names_get_roles_from_the_heuristic(rel, agent):
+    (chat,), _, _ = read([rel])
+    assert all(u.role == UNKNOWN for u in chat.turns)
+    assert resolve_roles(chat, LoadOptions()) == []
+    assert {u.speaker for u in chat.turns if u.role == AGENT} == {agent}
+    assert all(u.role_source == "heuristic" for u in chat.turns)
+
+
+def test_whatsapp_business_name_mapped_with_role_map():
+    (chat,), _, _ = read(["handmade/_chat.txt"])
+    assert resolve_roles(chat, LoadOptions(role_map={"brightside store": "agent"})) == []
+    assert [(u.role, u.role_source) for u in chat.turns[:2]] == [(CUSTOMER, "heuristic"), (AGENT, "map")]
+
+
+def test_whatsapp_drops_system_lines_media_and_deleted_messages():
+    transcripts, errors, _ = read(["handmade/Chat de WhatsApp con Ana López.txt", "handmade/WhatsApp Chat - Banco Norte.txt", "handmade/_chat.txt"])
+    assert not errors
+    text = all_text(transcripts)
+    for gone in ("cifrados", "omitida", "Multimedia", "attached", "eliminó", "editó"):
+        assert gone not in text
+    # Android es-locale "p. m." with narrow no-break spaces; 13/4 decides day-first order.
+    banco = transcripts[1]
+    assert banco.metadata["date"] == "2024-04-02" and banco.turns[1].start == 7 * 60
+
+
+def test_whatsapp_us_export_reads_month_first():
+    (chat,), _, _ = read(["handmade/_chat.txt"])
+    assert chat.metadata["date"] == "2023-12-25"
+    assert chat.turns[-1].start == (12 * 3600 + 75) - (10 * 3600 + 30 * 60 + 45)

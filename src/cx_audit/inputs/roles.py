@@ -10,7 +10,8 @@
    an agent ("thank you for calling/contacting", "gracias por llamar/comunicarse", "how can/may I
    help", "¿en qué puedo ayudarle?", "le atiende", "welcome to ..."; see `AGENT_OPENINGS`) is the
    agent; every other unknown speaker is then the customer. Role_source "heuristic". When no
-   speaker greets, roles stay unknown and a warning says so (use --role-map).
+   unknown speaker greets but the agent is already known (mapped, labelled or from the vendor),
+   the unknown speakers are customers. Otherwise roles stay unknown and a warning says so.
 3. A contradiction check: when the vendor labels a speaker customer but that speaker opens like an
    agent (the shared PCA sample labels "Thank you for calling ... technical support" as the
    customer), a warning names the speaker and the fix. Vendor roles are not changed.
@@ -81,6 +82,9 @@ def resolve_roles(transcript: Transcript, options: LoadOptions) -> list[str]:
     if unknown:
         agent_key = next((_speaker_key(t.speaker) for t in transcript.turns
                           if _speaker_key(t.speaker) in unknown and opens_like_agent(t.text)), None)
+        has_agent = any(t.role == AGENT for t in transcript.turns)
+        if agent_key is None and has_agent:
+            agent_key = ""  # the agent is known already (map, label, vendor): the others are customers
         if agent_key is None:
             names = ", ".join(sorted({t.speaker for t in transcript.turns if _speaker_key(t.speaker) in unknown}))
             warnings.append(f"{where}: could not tell the agent among {names}; roles left unknown (use --role-map NAME=agent)")
