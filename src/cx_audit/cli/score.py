@@ -25,6 +25,9 @@ class OutputFormat(str, Enum):
     csv = "csv"
     json = "json"
     jsonl = "jsonl"
+    xlsx = "xlsx"
+    markdown = "markdown"
+    html = "html"
 
 
 class GroupKey(str, Enum):
@@ -128,6 +131,8 @@ def score(
             fail("--group-by and --details do not go together")
         renderer = GroupRenderer(fmt.value, [g.value for g in group_by], top)
     else:
+        if fmt == OutputFormat.xlsx and (not output or output == "-") and sys.stdout.isatty():
+            fail("-f xlsx writes a binary workbook: name the file with -o FILE.xlsx (or pipe stdout)")
         renderer = make_renderer(fmt.value, details=details)
 
     def on_error(error: InputError) -> None:

@@ -7,7 +7,9 @@ from cx_audit.render.csvout import CsvRenderer
 from cx_audit.render.jsonout import JsonlRenderer, JsonRenderer
 from cx_audit.render.table import TableRenderer
 
-FORMATS = ("table", "csv", "json", "jsonl")
+FORMATS = ("table", "csv", "json", "jsonl", "xlsx", "markdown", "html")
+# Formats written as bytes (they need -o FILE or a pipe, never a terminal).
+BINARY_FORMATS = ("xlsx",)
 
 
 def make_renderer(fmt: str, details: bool = False) -> Renderer:
@@ -19,4 +21,16 @@ def make_renderer(fmt: str, details: bool = False) -> Renderer:
         return JsonRenderer()
     if fmt == "jsonl":
         return JsonlRenderer()
+    if fmt == "xlsx":
+        from cx_audit.render.xlsx import XlsxRenderer
+
+        return XlsxRenderer()
+    if fmt == "markdown":
+        from cx_audit.render.markdown import MarkdownRenderer
+
+        return MarkdownRenderer()
+    if fmt == "html":
+        from cx_audit.render.html import HtmlRenderer
+
+        return HtmlRenderer()
     raise ValueError(fmt)
