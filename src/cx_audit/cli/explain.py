@@ -28,6 +28,7 @@ def explain(
     customer_label: list[str] = typer.Option([], "--customer-label", help="Another speaker label that means the customer. Repeatable."),
     column: list[str] = typer.Option([], "--column", help="CSV column mapping, CANONICAL=NAME. Repeatable."),
     role_map: list[str] = typer.Option([], "--role-map", help="Speaker to role, NAME=ROLE. Repeatable."),
+    redact: bool = typer.Option(False, "--redact", help="Mask e-mails, phone, card and ID numbers in the transcript and evidence."),
 ) -> int:
     """Show one conversation turn by turn: matches highlighted, findings, tips, sources, score arithmetic."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
@@ -59,6 +60,12 @@ def explain(
         fail(f"conversation '{chosen.conversation_id}' has no turns to explain")
 
     results = scorer.score(chosen)
+    if redact:
+        from cx_audit.redact import redact_result, redact_transcript
+
+        for result in results:
+            redact_result(result)
+        redact_transcript(chosen)
     from cx_audit.render.explain import explain as render
 
     console = Console(highlight=False)

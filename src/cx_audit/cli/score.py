@@ -113,6 +113,8 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings or run summary on stderr (errors are still printed)."),
     group_by: list[GroupKey] = typer.Option([], "--group-by", "-g", help="Report one row per group instead of per conversation (table, csv, json). Repeatable."),
     top: int = typer.Option(3, "--top", min=1, help="With --group-by: how many of the most failed rules each group lists."),
+    redact: bool = typer.Option(False, "--redact", help="Mask e-mails, phone, card and IBAN numbers and ID numbers (DNI/NIE, RUT, CURP, cédula) in the evidence."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="A progress bar on stderr (only ever when stderr is a terminal)."),
 ) -> int:
     """Score transcripts against rulesets and report the results."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
@@ -134,6 +136,20 @@ def score(
         if fmt == OutputFormat.xlsx and (not output or output == "-") and sys.stdout.isatty():
             fail("-f xlsx writes a binary workbook: name the file with -o FILE.xlsx (or pipe stdout)")
         renderer = make_renderer(fmt.value, details=details)
+
+    if redact:
+        from cx_audit.redact import RedactingRenderer
+
+        renderer = RedactingRenderer(renderer)
+    if progress and not quiet:
+        from cx_audit.progress import ProgressRenderer, wants_progress
+
+        # Rows streamed to the same terminal would tear the bar: only bar over buffered output.
+        streaming = fmt.value in ("csv", "json", "jsonl") and not group_by
+        to_terminal = (not output or output == "-") and wants_progress(sys.stdout)
+        if wants_progress(sys.stderr) and not (streaming and to_terminal):
+            files, _ = expand_paths(paths)
+            renderer = ProgressRenderer(renderer, len(files))
 
     def on_error(error: InputError) -> None:
         sys.stderr.write(f"cx-audit: error: {error}\n")
