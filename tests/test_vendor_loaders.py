@@ -45,6 +45,15 @@ EXPECTED_FORMAT = {
     "handmade/teams_meeting.vtt": "vtt",
     "handmade/zoom_call.vtt": "vtt",
     "handmade/llamada_subtitulada.srt": "srt",
+    "handmade/ccai_import.json": "ccai-insights",
+    "handmade/ccai_conversation_resource.json": "ccai-insights",
+    "handmade/dialogflow_messages.json": "dialogflow",
+    "handmade/zendesk_comments.json": "zendesk",
+    "handmade/intercom_conversation.json": "intercom",
+    "handmade/genesys_transcript.json": "genesys",
+    "handmade/twilio_messages.json": "twilio",
+    "handmade/salesforce_live_agent.html": "salesforce-live-agent",
+    "handmade/salesforce_live_agent_visitor.txt": "salesforce-live-agent",
 }
 
 
@@ -281,3 +290,31 @@ def test_whatsapp_us_export_reads_month_first():
     (chat,), _, _ = read(["handmade/_chat.txt"])
     assert chat.metadata["date"] == "2023-12-25"
     assert chat.turns[-1].start == (12 * 3600 + 75) - (10 * 3600 + 30 * 60 + 45)
+
+
+# --- chat platforms ------------------------------------------------------------------------------
+
+def test_notes_state_parts_and_media_only_messages_are_never_scored():
+    transcripts, errors, _ = read(["handmade/zendesk_comments.json", "handmade/intercom_conversation.json", "handmade/twilio_messages.json"])
+    assert not errors
+    text = all_text(transcripts)
+    assert "Nota interna" not in text and "Cuenta bloqueada" not in text
+    assert "<p>" not in text and "&nbsp;" not in text and "<b>" not in text
+    zendesk, intercom, twilio = transcripts
+    assert [u.role for u in zendesk.turns] == [CUSTOMER, AGENT, CUSTOMER]
+    assert intercom.turns[0].text == "Hola, no puedo entrar a mi cuenta Me dice contraseña incorrecta"  # first message from `source`
+    assert [u.speaker for u in twilio.turns] == ["whatsapp:+34600000000", "agente.lucia"]  # by index, media-only dropped
+
+
+def test_dialogflow_messages_newest_first_are_put_in_time_order():
+    (chat,), _, _ = read(["handmade/dialogflow_messages.json"])
+    assert [u.role for u in chat.turns] == ["bot", AGENT, CUSTOMER, AGENT]
+    assert chat.conversation_id == "conv-7781"
+
+
+def test_salesforce_displayed_agent_name_is_resolved_by_the_greeting():
+    (chat,), _, _ = read(["handmade/salesforce_live_agent.html"])
+    assert chat.metadata["agent"] == "Subashree S" and chat.metadata["queue"] == "02 NPI - HelpCenter Chat Queue"
+    assert resolve_roles(chat, LoadOptions()) == []
+    assert [(u.speaker, u.role) for u in chat.turns[:2]] == [("Arlo Support", AGENT), ("Marcus Thomas", CUSTOMER)]
+    assert chat.turns[-1].start == 3602

@@ -275,7 +275,10 @@ def _metadata(extra: dict | None) -> dict:
     out: dict[str, Any] = {key: "" for key in META_KEYS}
     for key, value in (extra or {}).items():
         if value not in (None, "", "None"):
-            out[key] = date_part(value) or str(value) if key == "date" else value
+            if key == "date":
+                out[key] = date_part(value) or str(value)
+            else:
+                out[key] = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
     return out
 
 
