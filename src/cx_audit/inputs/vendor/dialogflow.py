@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from cx_audit.inputs.base import Document, LoadItem, LoadOptions
 from cx_audit.inputs.registry import register
 from cx_audit.inputs.vendor._common import (
-    VendorLoader, clean_text, doc_error, has_keys, items_of, looks_json, parse_iso, split_items, transcript, turn,
+    VendorLoader, clean_text, doc_error, has_keys, items_of, looks_json, parse_iso, transcript, turn,
 )
 from cx_audit.inputs.vendor.ccai import ROLES
 from cx_audit.model import UNKNOWN

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from cx_audit.inputs.base import Document, LoadItem, LoadOptions
 from cx_audit.inputs.registry import register
 from cx_audit.inputs.vendor._common import (
-    VendorLoader, clean_text, doc_error, has_keys, items_of, looks_json, split_items, to_float, transcript, turn,
+    VendorLoader, clean_text, doc_error, has_keys, items_of, looks_json, to_float, transcript, turn,
 )
 from cx_audit.model import AGENT, BOT, CUSTOMER, UNKNOWN
 
