@@ -22,6 +22,8 @@ class RunSummary:
     scored: int = 0
     failed: int = 0
     errors: int = 0
+    skipped: int = 0
+    language_mismatches: int = 0  # results whose conversation declared another language than the ruleset
     seconds: float = 0.0
     below_fail_under: int = 0
     error_list: list[InputError] = field(default_factory=list)
@@ -33,6 +35,7 @@ class RunSummary:
             "scored": self.scored,
             "failed": self.failed,
             "errors": self.errors,
+            "skipped": self.skipped,
         }
 
 
@@ -87,10 +90,13 @@ def iter_results(
             continue
         for result in scorer.score(item):
             summary.scored += 1
+            if item.language and item.language != result.ruleset_language:
+                summary.language_mismatches += 1
             if not result.passed:
                 summary.failed += 1
             yield result
     summary.inputs = stats.inputs
+    summary.skipped = stats.skipped
 
 
 def run(

@@ -57,6 +57,7 @@ class ConversationResult:
     metadata: dict = field(default_factory=dict)
     channel: str = ""
     turns: int = 0
+    ruleset_language: str = ""
 
     @property
     def failed_rules(self) -> list[str]:

@@ -164,8 +164,15 @@ def score(
         s = summary
         sys.stderr.write(
             f"cx-audit: {s.inputs} inputs, {s.conversations} conversations, {s.scored} scored, "
-            f"{s.failed} failed, {s.errors} errors in {s.seconds:.2f}s\n"
+            f"{s.failed} failed, {s.errors} errors"
+            + (f", {s.skipped} skipped" if s.skipped else "")
+            + f" in {s.seconds:.2f}s\n"
         )
+        if s.language_mismatches:
+            sys.stderr.write(
+                f"cx-audit: warning: {s.language_mismatches} conversations are in another language than "
+                "their ruleset; --lang auto scores each with the ruleset of its language\n"
+            )
     if summary.errors:
         return EXIT_ERROR
     if (summary.failed or summary.below_fail_under) and not exit_zero:

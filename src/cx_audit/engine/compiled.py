@@ -152,6 +152,7 @@ class CompiledRuleset:
             metadata=dict(transcript.metadata),
             channel=transcript.channel,
             turns=len(transcript.turns),
+            ruleset_language=self.ruleset.language,
         )
 
 

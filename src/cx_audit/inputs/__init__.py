@@ -10,6 +10,7 @@ from cx_audit.errors import InputError
 from cx_audit.inputs.base import Document, LoadItem, LoadOptions
 from cx_audit.inputs.files import expand_paths, open_document
 from cx_audit.inputs.registry import get_loader, loaders, sniff
+from cx_audit.inputs.roles import resolve_roles
 from cx_audit.model import Transcript
 
 __all__ = ["InputStats", "LoadOptions", "Document", "read_inputs", "loaders", "get_loader"]
@@ -22,6 +23,7 @@ class InputStats:
     inputs: int = 0  # files (and stdin) named or found
     conversations: int = 0  # transcripts read
     errors: int = 0  # located errors (whole files and single records)
+    skipped: int = 0  # files read without error that held no conversation (each gets a warning)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -59,14 +61,26 @@ def _read_one(path: str, options: LoadOptions, stats: InputStats, warn: Callable
             stats.errors += 1
             yield InputError(doc.name, "format not recognised; name it with --input-format (see `cx-audit formats`)")
             return
+    produced = 0
     try:
         for item in loader.load(doc, options):
+            produced += 1
             if isinstance(item, Transcript):
                 item.format = item.format or loader.name
+                for message in resolve_roles(item, options):
+                    stats.warnings.append(message)
+                    warn(message)
                 stats.conversations += 1
             else:
                 stats.errors += 1
             yield item
     except (OSError, UnicodeDecodeError, EOFError, zlib.error) as err:
+        produced += 1
         stats.errors += 1
         yield InputError(doc.name, f"cannot read ({loader.name}): {err}")
+    if not produced:
+        # Nothing is dropped silently: a file that holds no conversation is named and counted.
+        stats.skipped += 1
+        message = f"{doc.name}: no conversation in this file (read as {loader.name}); skipped"
+        stats.warnings.append(message)
+        warn(message)
