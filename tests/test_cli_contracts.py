@@ -61,7 +61,7 @@ def test_json_shape(cli):
     _, out, _ = cli("score", *INPUTS, "-r", RULESET, "-f", "json")
     doc = json.loads(out)
     assert doc["schema_version"] == 1 and doc["tool"]["name"] == "cx-audit"
-    assert doc["summary"] == {"inputs": 3, "conversations": 3, "scored": 3, "failed": 1, "errors": 0}
+    assert doc["summary"] == {"inputs": 3, "conversations": 3, "scored": 3, "failed": 1, "errors": 0, "skipped": 0}
     result = doc["results"][0]
     for key in ("conversation_id", "source", "agent", "language", "ruleset", "score", "passed", "auto_failed", "categories", "findings"):
         assert key in result

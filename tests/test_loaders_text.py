@@ -100,13 +100,13 @@ def test_timestamp_styles(tmp_path):
     assert [turn.text for turn in t.turns] == ["uno", "dos", "tres", "cuatro"]
 
 
-def test_names_as_labels_need_two_lines_and_stay_unknown_unless_mapped():
+def test_names_as_labels_need_two_lines_and_get_roles_from_the_greeting_or_a_map():
     transcripts, errors, _ = load(DATA / "chat_names.txt")
     assert errors == []
     [t] = transcripts
     assert [turn.speaker for turn in t.turns] == ["Laura", "Mark", "Laura", "Mark"]
-    assert {turn.role for turn in t.turns} == {UNKNOWN}
-    assert {turn.role_source for turn in t.turns} == {"unknown"}
+    # No label says who is who: the greeting heuristic decides, and says so.
+    assert [(turn.role, turn.role_source) for turn in t.turns] == [(AGENT, "heuristic"), (CUSTOMER, "heuristic")] * 2
     # "Order number: 4471" appears once: it continues Mark's turn.
     assert t.turns[1].text == "My order never arrived. I ordered it two weeks ago. Order number: 4471"
 
