@@ -1,4 +1,6 @@
-"""xlsx: a workbook with a summary sheet, one row per conversation, and one row per finding.
+"""xlsx: a workbook with a summary sheet, one row per conversation, and one row per failed finding.
+
+(Passed and n/a rule outcomes are left out of the findings sheet; `-f csv --details` has them.)
 
 Headers are frozen, numbers are stored as numbers (booleans as booleans), and score cells are
 filled by band (green at or above the pass mark, amber within 20 points below it, red under
@@ -20,7 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from cx_audit.errors import InputError
 from cx_audit.render.records import CSV_META_COLUMNS, findings
 from cx_audit.report.aggregate import aggregate, record_of
-from cx_audit.results import ConversationResult
+from cx_audit.results import FAIL, ConversationResult
 from cx_audit.ruleset.model import Ruleset
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -87,6 +89,16 @@ class XlsxRenderer:
             cell.number_format = fmt
         return cell
 
+    def _plain(self, ws, value: Any) -> Any:
+        """An unstyled value: plain Python where openpyxl keeps it as is (much faster to write)."""
+        if isinstance(value, str):
+            if value.startswith("=") or _ILLEGAL.search(value) or len(value) > MAX_TEXT:
+                return self._cell(ws, value)
+            return value
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        return self._cell(ws, value)
+
     def _score_cell(self, ws, score: float | None, mark: float) -> WriteOnlyCell:
         which = band(score, mark)
         return self._cell(ws, score, fill=BAND_FILLS[which] if which else None, fmt="0.0")
@@ -95,21 +107,22 @@ class XlsxRenderer:
         self.records.append(record_of(r))
         mark = self.pass_mark.get(r.ruleset, self.default_mark)
         ws = self.conv_ws
-        row = [self._cell(ws, v) for v in (r.conversation_id, r.source, r.agent, r.language, r.ruleset)]
+        row = [self._plain(ws, v) for v in (r.conversation_id, r.source, r.agent, r.language, r.ruleset)]
         row.append(self._score_cell(ws, r.score, mark))
-        row += [self._cell(ws, r.passed), self._cell(ws, r.auto_failed)]
+        row += [r.passed, r.auto_failed]
         for cid in self.categories:
             c = r.categories.get(cid)
             row.append(self._score_cell(ws, c.score if c else None, mark))
-        row.append(self._cell(ws, " ".join(dict.fromkeys(r.failed_rules))))
-        row += [self._cell(ws, r.metadata.get(k)) for k in CSV_META_COLUMNS]
-        row += [self._cell(ws, r.channel or None), self._cell(ws, r.turns)]
+        row.append(self._plain(ws, " ".join(dict.fromkeys(r.failed_rules))))
+        row += [self._plain(ws, r.metadata.get(k)) for k in CSV_META_COLUMNS]
+        row += [self._plain(ws, r.channel or None), r.turns]
         ws.append(row)
         fw = self.find_ws
         for f in findings(r):
+            if f["status"] != FAIL:
+                continue
             values = {"conversation_id": r.conversation_id, "agent": r.agent, "ruleset": r.ruleset, **f}
-            fill = BAND_FILLS["low"] if f["status"] == "fail" else None
-            fw.append([self._cell(fw, values.get(c), fill=fill if c == "status" else None) for c in self.find_columns])
+            fw.append([self._plain(fw, values.get(c)) for c in self.find_columns])
 
     def finish(self, errors: list[InputError], summary: dict) -> None:
         ws = self.summary_ws
