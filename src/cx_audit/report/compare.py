@@ -38,7 +38,10 @@ def compare(old_records: list[dict[str, Any]], new_records: list[dict[str, Any]]
     both["delta"] = both["score_new"] - both["score_old"]
 
     moved = both[both["delta"].abs() > threshold].copy() if len(both) else both
-    moved = moved.reindex(moved["delta"].abs().sort_values(ascending=False, kind="stable").index)
+    if len(moved):
+        # Largest move first; at equal moves, a flipped verdict first.
+        moved = moved.assign(_abs=moved["delta"].abs(), _flip=moved["passed_old"] != moved["passed_new"])
+        moved = moved.sort_values(["_abs", "_flip", "conversation_id"], ascending=[False, False, True], kind="stable")
     conversations = []
     for _, row in moved.head(top).iterrows():
         old_rules, new_rules = set(row["failed_rules_old"]), set(row["failed_rules_new"])
