@@ -33,7 +33,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem;min-width:7rem}
 .card b{display:block;font-size:1.4rem}
-.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
+.charts{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
 .chart{border:1px solid #d0d7de;border-radius:6px;padding:.5rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
