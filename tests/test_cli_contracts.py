@@ -211,3 +211,13 @@ def test_formats_lists_every_loader_with_an_example(cli):
     flat = " ".join(out.split())  # the terminal expands the TSV example's tabs
     for name, loader in loaders().items():
         assert name in out and " ".join(loader.example.strip().splitlines()[0].split()) in flat
+
+
+def test_output_file_gets_ordinary_permissions(cli, tmp_path):
+    target = tmp_path / "scores.csv"
+    old = os.umask(0o022)
+    try:
+        cli("score", *INPUTS, "-r", RULESET, "-f", "csv", "-o", str(target))
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644  # readable by the team, not only its owner
