@@ -39,3 +39,18 @@ def score_outcomes(ruleset: Ruleset, outcomes: list[RuleOutcome]) -> tuple[float
     # A conversation with nothing to judge (every category n/a) is not failed.
     passed = (not auto_failed) and (score is None or score >= ruleset.pass_mark)
     return score, passed, auto_failed, categories
+
+
+NEAR_MISS_POINTS = 20
+
+
+def band(score: float | None, pass_mark: float) -> str:
+    """The band every report colours a score by: "pass" (at or above the pass mark), "near"
+    (within 20 points below it), "low", or "" when there is no score."""
+    if score is None:
+        return ""
+    if score >= pass_mark:
+        return "pass"
+    if score >= pass_mark - NEAR_MISS_POINTS:
+        return "near"
+    return "low"

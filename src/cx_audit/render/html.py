@@ -19,6 +19,7 @@ from cx_audit.render.table import safe
 from cx_audit.report.aggregate import aggregate, record_of
 from cx_audit.results import FAIL, ConversationResult
 from cx_audit.ruleset.model import Ruleset
+from cx_audit.scoring import band
 
 MAX_FAILED = 300  # failed conversations shown with their evidence (lowest scores first)
 OPEN_FAILED = 10  # of which the first are shown unfolded
@@ -55,16 +56,6 @@ def e(value: Any) -> str:
 
 def _num(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def band(score: float | None, pass_mark: float) -> str:
-    if score is None:
-        return ""
-    if score >= pass_mark:
-        return "pass"
-    if score >= pass_mark - 20:
-        return "near"
-    return "low"
 
 
 BAND_COLOURS = {"pass": "#2da44e", "near": "#d4a72c", "low": "#cf222e", "": "#8c959f"}

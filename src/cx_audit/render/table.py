@@ -16,6 +16,7 @@ from rich.text import Text
 from cx_audit.errors import InputError
 from cx_audit.results import FAIL, ConversationResult
 from cx_audit.ruleset.model import Ruleset
+from cx_audit.scoring import band
 
 SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -26,14 +27,11 @@ def safe(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
+BAND_STYLES = {"pass": "green", "near": "yellow", "low": "red", "": "dim"}
+
+
 def score_style(score: float | None, pass_mark: float) -> str:
-    if score is None:
-        return "dim"
-    if score >= pass_mark:
-        return "green"
-    if score >= pass_mark - 20:
-        return "yellow"
-    return "red"
+    return BAND_STYLES[band(score, pass_mark)]
 
 
 def worst_finding(result: ConversationResult) -> str:

@@ -24,6 +24,7 @@ from cx_audit.render.records import CSV_META_COLUMNS, findings
 from cx_audit.report.aggregate import aggregate, record_of
 from cx_audit.results import FAIL, ConversationResult
 from cx_audit.ruleset.model import Ruleset
+from cx_audit.scoring import band
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 BAND_FILLS = {
@@ -33,16 +34,6 @@ BAND_FILLS = {
 }
 HEADER_FONT = Font(bold=True)
 MAX_TEXT = 32000  # a cell holds at most 32,767 characters
-
-
-def band(score: float | None, pass_mark: float) -> str | None:
-    if score is None:
-        return None
-    if score >= pass_mark:
-        return "pass"
-    if score >= pass_mark - 20:
-        return "near"
-    return "low"
 
 
 class XlsxRenderer:
@@ -101,7 +92,7 @@ class XlsxRenderer:
 
     def _score_cell(self, ws, score: float | None, mark: float) -> WriteOnlyCell:
         which = band(score, mark)
-        return self._cell(ws, score, fill=BAND_FILLS[which] if which else None, fmt="0.0")
+        return self._cell(ws, score, fill=BAND_FILLS.get(which), fmt="0.0")
 
     def result(self, r: ConversationResult) -> None:
         self.records.append(record_of(r))
