@@ -8,13 +8,12 @@ from enum import Enum
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from cx_audit.cli import EXIT_OK, app, fail
 from cx_audit.cli.score import output_stream
-from cx_audit.render.table import safe
+from cx_audit.render.table import safe, report_console
 
 
 class CalibrateFormat(str, Enum):
@@ -77,7 +76,7 @@ def calibrate(
 
 
 def _table(report: dict[str, Any], out) -> None:
-    console = Console(file=out, highlight=False)
+    console = report_console(out)
     if not console.is_terminal:
         console.width = max(console.width, 120)
     console.print(Text(f"{report['matched']} of {report['labelled_conversations']} labelled conversations found in the results; \"fail\" is the positive class"))

@@ -7,13 +7,12 @@ from enum import Enum
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from cx_audit.cli import EXIT_OK, app
 from cx_audit.cli.score import output_stream
-from cx_audit.render.table import safe
+from cx_audit.render.table import safe, report_console
 
 
 class CompareFormat(str, Enum):
@@ -59,7 +58,7 @@ def compare(
 
 
 def _table(report: dict[str, Any], out, old_name: str, new_name: str) -> None:
-    console = Console(file=out, highlight=False)
+    console = report_console(out)
     if not console.is_terminal:
         console.width = max(console.width, 120)
     o, n = report["old"], report["new"]

@@ -6,7 +6,6 @@ import sys
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from cx_audit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, app, fail
 from cx_audit.cli.score import Lang, load_options
@@ -15,6 +14,7 @@ from cx_audit.inputs import InputStats, read_inputs
 from cx_audit.model import Transcript
 from cx_audit.pipeline import Scorer
 from cx_audit.ruleset import load_ruleset
+from cx_audit.render.table import report_console
 
 
 @app.command()
@@ -68,7 +68,7 @@ def explain(
         redact_transcript(chosen)
     from cx_audit.render.explain import explain as render
 
-    console = Console(highlight=False)
+    console = report_console()
     by_label = {rs.label: rs for rs in rulesets}
     for index, result in enumerate(results):
         if index:

@@ -17,7 +17,7 @@ from cx_audit.cli.score import load_options
 from cx_audit.errors import InputError
 from cx_audit.inputs import InputStats, loaders, read_inputs
 from cx_audit.model import Transcript
-from cx_audit.render.table import safe
+from cx_audit.render.table import safe, report_console
 
 
 class InspectFormat(str, Enum):
@@ -84,7 +84,7 @@ def inspect(
         doc = {"conversations": [transcript_record(t) for t in conversations], "errors": [e.as_dict() for e in errors]}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
-        console = Console(highlight=False)
+        console = report_console()
         for tr in conversations:
             meta = ", ".join(f"{k}={v}" for k, v in tr.metadata.items() if v not in (None, ""))
             title = Text(safe(f"{tr.conversation_id}  [{tr.format}]  {tr.source}" + (f"  ({meta})" if meta else "")))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -13,6 +12,7 @@ from cx_audit.cli import EXIT_ERROR, EXIT_OK, fail, rules_app
 from cx_audit.errors import RulesetError
 from cx_audit.ruleset import builtin_names, load_ruleset
 from cx_audit.ruleset.model import Rule, Ruleset
+from cx_audit.render.table import report_console
 
 RULESET_OPTION = typer.Option([], "--ruleset", "-r", help="Built-in ruleset name or YAML file. Repeatable. Default: every built-in ruleset.")
 
@@ -24,7 +24,7 @@ def _rulesets(names: list[str]) -> list[Ruleset]:
 @rules_app.command("list")
 def list_rules(ruleset: list[str] = RULESET_OPTION) -> int:
     """List the rules of the built-in rulesets (or of -r)."""
-    console = Console(highlight=False)
+    console = report_console()
     for rs in _rulesets(ruleset):
         table = Table(title=Text(f"{rs.name} ({rs.label}, {rs.language}, pass mark {rs.pass_mark:g})"), header_style="bold")
         for column in ("rule", "category", "kind", "severity", "weight", "message"):
@@ -39,7 +39,7 @@ def list_rules(ruleset: list[str] = RULESET_OPTION) -> int:
 @rules_app.command("show")
 def show_rule(rule_id: str = typer.Argument(..., help="The rule id, e.g. flat-refusal."), ruleset: list[str] = RULESET_OPTION) -> int:
     """Show one rule: what it checks, its message, its tip, and the article it comes from."""
-    console = Console(highlight=False)
+    console = report_console()
     found = [(rs, rs.rule(rule_id)) for rs in _rulesets(ruleset)]
     found = [(rs, rule) for rs, rule in found if rule is not None]
     if not found:

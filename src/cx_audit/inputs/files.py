@@ -15,7 +15,7 @@ import os
 import sys
 import zlib
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from cx_audit.errors import InputError
 from cx_audit.inputs.base import Document

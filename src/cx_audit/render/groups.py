@@ -14,14 +14,13 @@ import csv
 import json
 from typing import IO, Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from cx_audit.errors import InputError
 from cx_audit.render.csvout import cell
 from cx_audit.render.records import SCHEMA_VERSION, tool_record
-from cx_audit.render.table import safe, score_style
+from cx_audit.render.table import safe, score_style, report_console
 from cx_audit.report.aggregate import aggregate, flat_columns, flat_row, record_of
 from cx_audit.results import ConversationResult
 from cx_audit.ruleset.model import Ruleset
@@ -53,7 +52,7 @@ def _fmt(value: Any) -> str:
 
 
 def _table(report: dict[str, Any], out: IO[str], pass_mark: float, title: str) -> None:
-    console = Console(file=out, highlight=False, soft_wrap=False)
+    console = report_console(out, soft_wrap=False)
     if not console.is_terminal:
         console.width = max(console.width, 160)
     by = " × ".join(report["group_by"])

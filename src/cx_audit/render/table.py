@@ -22,6 +22,17 @@ SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+PIPE_WIDTH = 160  # a report written to a file or pipe is read in an editor, not an 80-column terminal
+
+
+def report_console(out: IO[str] | None = None, **kwargs) -> Console:
+    """A Console for a report: terminal width on a terminal, PIPE_WIDTH columns elsewhere."""
+    console = Console(file=out, highlight=False, **kwargs)
+    if not console.is_terminal:
+        console.width = max(console.width, PIPE_WIDTH)
+    return console
+
+
 def safe(text: str) -> str:
     """Printable text: control characters (ESC among them) shown as U+FFFD."""
     return _CONTROL.sub("\ufffd", text)
@@ -49,9 +60,7 @@ class TableRenderer:
         self.console = console
 
     def start(self, out: IO[str], rulesets: list[Ruleset]) -> None:
-        self.console = self.console or Console(file=out, highlight=False, soft_wrap=False)
-        if not self.console.is_terminal:
-            self.console.width = max(self.console.width, 160)
+        self.console = self.console or report_console(out, soft_wrap=False)
         self.rulesets = rulesets
         self.pass_mark = {rs.label: rs.pass_mark for rs in rulesets}
         self.categories = list(dict.fromkeys(c for rs in rulesets for c in rs.categories))
