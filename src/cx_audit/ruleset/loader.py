@@ -41,6 +41,17 @@ ALL_RULE_KEYS = COMMON_RULE_KEYS + tuple(sorted({k for keys in KIND_KEYS.values(
 SCOPE_KEYS = ("speaker", "first_turns", "last_turns", "first_seconds", "last_seconds")
 TRIGGER_KEYS = ("phrases", "regex", "speaker", "fuzzy")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# A ruleset that extends another (see extend.py) may also have these header keys.
+EXTEND_KEYS = ("extends", "overrides")
+# What an override of an inherited rule may change: the rule keys but id and kind, plus additions.
+OVERRIDE_COMMON_KEYS = tuple(k for k in COMMON_RULE_KEYS if k not in ("id", "kind"))
+ADD_KEYS: dict[str, tuple[str, ...]] = {
+    "require": ("add_phrases", "add_regex"),
+    "forbid": ("add_phrases", "add_regex", "add_unless"),
+    "respond": ("add_phrases", "add_regex", "add_trigger_phrases"),
+    "repetition": (),
+    "metric": (),
+}
 
 
 @dataclass
@@ -63,16 +74,39 @@ def builtin_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
+def ruleset_names() -> list[str]:
+    """Every ruleset `-r NAME` can load without a path: the built-in ones, then installed packs'."""
+    from cx_audit.ruleset.packs import pack_names
+
+    return builtin_names() + pack_names()
+
+
 def resolve_ruleset_path(name_or_path: str) -> tuple[str, str]:
-    """Return (display path, YAML text) for a built-in name or a file path."""
+    """Return (display path, YAML text) for a file path, a built-in name or a rule pack's name."""
     if os.path.isfile(name_or_path):
         with open(name_or_path, encoding="utf-8-sig") as fh:
             return name_or_path, fh.read()
-    resource = importlib.resources.files("cx_audit.rulesets") / f"{name_or_path}.yaml"
-    if resource.is_file():
-        return f"<built-in>/{name_or_path}.yaml", resource.read_text(encoding="utf-8")
+    found = resolve_ruleset_name(name_or_path)
+    if found:
+        return found
     builtin = ", ".join(builtin_names())
-    raise RulesetError([f"{name_or_path}: no such ruleset file or built-in ruleset (built-in: {builtin})"])
+    from cx_audit.ruleset.packs import pack_names
+
+    packs = pack_names()
+    also = f"; from rule packs: {', '.join(packs)}" if packs else ""
+    raise RulesetError([f"{name_or_path}: no such ruleset file or built-in ruleset (built-in: {builtin}{also})"])
+
+
+def resolve_ruleset_name(name: str) -> tuple[str, str] | None:
+    """(display path, YAML text) of a built-in ruleset or an installed pack's, or None."""
+    if "/" not in name and "\\" not in name and not name.endswith((".yaml", ".yml")):
+        resource = importlib.resources.files("cx_audit.rulesets") / f"{name}.yaml"
+        if resource.is_file():
+            return f"<built-in>/{name}.yaml", resource.read_text(encoding="utf-8")
+        from cx_audit.ruleset.packs import find_pack_ruleset
+
+        return find_pack_ruleset(name)
+    return None
 
 
 def load_ruleset(name_or_path: str) -> Ruleset:
@@ -81,6 +115,12 @@ def load_ruleset(name_or_path: str) -> Ruleset:
 
 
 def parse_ruleset(text: str, path: str) -> Ruleset:
+    return _parse(text, path, ())[0]
+
+
+def _parse(text: str, path: str, stack: tuple[str, ...]) -> tuple[Ruleset, dict[str, set[tuple[str, str]]]]:
+    """The ruleset and, per rule, the header lists its phrases came from. `stack`: the files
+    being read that extend this one (to report a ruleset that extends itself)."""
     problems = Problems(path, [])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -92,15 +132,23 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
         raise RulesetError([f"{path}: YAML error: {err}"]) from None
     if root is None:
         raise RulesetError([f"{path}:1:1: empty ruleset file"])
-    ruleset = _Builder(problems).ruleset(root, path)
-    if problems.items or ruleset is None:
-        raise RulesetError(problems.lines())
-    return ruleset
+    builder = _Builder(problems, stack)
+    ruleset = builder.ruleset(root, path)
+    if problems.items or builder.parent_problems or ruleset is None:
+        raise RulesetError(builder.parent_problems + problems.lines())
+    return ruleset, builder.refs
 
 
 class _Builder:
-    def __init__(self, problems: Problems):
+    def __init__(self, problems: Problems, stack: tuple[str, ...] = ()):
         self.p = problems
+        self.stack = stack
+        self.parent_problems: list[str] = []  # the problems of a ruleset this one extends
+        # Which header lists each rule's phrases came from: rule id -> {(field, list name)}, where
+        # field is phrases, unless or trigger. A ruleset that extends this one and adds to a list
+        # adds the new phrases to every inherited rule that used it.
+        self.refs: dict[str, set[tuple[str, str]]] = {}
+        self._refs: set[tuple[str, str]] = set()
 
     # ---- generic node helpers -------------------------------------------------------------
 
@@ -219,9 +267,15 @@ class _Builder:
     # ---- the ruleset ------------------------------------------------------------------------
 
     def ruleset(self, root: Node, path: str) -> Ruleset | None:
-        top = self.mapping(root, HEADER_KEYS, "the ruleset header")
+        top = self.mapping(root, HEADER_KEYS + EXTEND_KEYS, "the ruleset header")
         if not isinstance(root, MappingNode):
             return None
+        if "extends" in top:
+            from cx_audit.ruleset.extend import build_extended
+
+            return build_extended(self, root, top, path)
+        if "overrides" in top:
+            self.p.add(top["overrides"][0], "overrides change the rules of the ruleset named by 'extends', and this ruleset extends none (add e.g. 'extends: es')")
         for required in ("id", "language", "categories", "rules"):
             if required not in top:
                 self.p.add(root, f"the ruleset has no '{required}'")
@@ -330,6 +384,27 @@ class _Builder:
             description=text("description", False),
             location=f"{path}:{node.start_mark.line + 1}",
         )
+        self._refs = set()
+        default_speaker = ("customer",) if kind == "repetition" else ("agent",)
+        rule.scope = Scope(speakers=default_speaker)
+        self.apply(rule, f, label, lists, kind)
+        if rule.id:
+            self.refs[rule.id] = self._refs
+
+        # What each kind cannot run without.
+        if kind in ("require", "forbid", "respond") and not rule.phrases and not rule.regex and "phrases" not in f and "regex" not in f:
+            self.p.add(node, f"{label}: a '{kind}' rule needs 'phrases' or 'regex'")
+        if kind == "respond" and "trigger" not in f:
+            self.p.add(node, f"{label}: a 'respond' rule needs a 'trigger'")
+        if kind == "metric":
+            if "metric" not in f:
+                self.p.add(node, f"{label}: a 'metric' rule needs 'metric' (one of {', '.join(METRICS)})")
+            if "max" not in f and "min" not in f:
+                self.p.add(node, f"{label}: a 'metric' rule needs 'max' or 'min'")
+        return rule
+
+    def apply(self, rule: Rule, f: dict[str, tuple[Node, Node]], label: str, lists: dict[str, tuple[str, ...]], kind: str | None) -> None:
+        """Set the optional keys present in `f` on `rule` (a new rule, or an inherited one being overridden)."""
         if "severity" in f:
             rule.severity = self.choice(f["severity"][1], f"{label}: severity", SEVERITIES) or "major"
         if "weight" in f:
@@ -340,16 +415,17 @@ class _Builder:
         if "enabled" in f:
             enabled = self.boolean(f["enabled"][1], f"{label}: enabled")
             rule.enabled = True if enabled is None else enabled
-        default_speaker = ("customer",) if kind == "repetition" else ("agent",)
-        rule.scope = self.scope(f["scope"][1], label, default_speaker) if "scope" in f else Scope(speakers=default_speaker)
+        if "scope" in f:
+            default_speaker = ("customer",) if kind == "repetition" else ("agent",)
+            rule.scope = self.scope(f["scope"][1], label, default_speaker)
         if "fuzzy" in f:
             rule.fuzzy = int(self.number(f["fuzzy"][1], f"{label}: fuzzy", 0, 100, integer=True) or 0)
         if "phrases" in f:
-            rule.phrases = self.phrases(f["phrases"][1], f"{label}: phrases", lists)
+            rule.phrases = self.phrases(f["phrases"][1], f"{label}: phrases", lists, "phrases")
         if "regex" in f:
             rule.regex = self.regexes(f["regex"][1], f"{label}: regex")
         if "unless" in f:
-            rule.unless = self.phrases(f["unless"][1], f"{label}: unless", lists)
+            rule.unless = self.phrases(f["unless"][1], f"{label}: unless", lists, "unless")
         if "min_count" in f:
             rule.min_count = int(self.number(f["min_count"][1], f"{label}: min_count", 1, integer=True) or 1)
         if "within" in f:
@@ -374,18 +450,6 @@ class _Builder:
             rule.seconds = float(self.number(f["seconds"][1], f"{label}: seconds", 0) or 3.0)
         if "words" in f:
             rule.words = int(self.number(f["words"][1], f"{label}: words", 1, integer=True) or 25)
-
-        # What each kind cannot run without.
-        if kind in ("require", "forbid", "respond") and not rule.phrases and not rule.regex and "phrases" not in f and "regex" not in f:
-            self.p.add(node, f"{label}: a '{kind}' rule needs 'phrases' or 'regex'")
-        if kind == "respond" and "trigger" not in f:
-            self.p.add(node, f"{label}: a 'respond' rule needs a 'trigger'")
-        if kind == "metric":
-            if "metric" not in f:
-                self.p.add(node, f"{label}: a 'metric' rule needs 'metric' (one of {', '.join(METRICS)})")
-            if "max" not in f and "min" not in f:
-                self.p.add(node, f"{label}: a 'metric' rule needs 'max' or 'min'")
-        return rule
 
     def scope(self, node: Node, label: str, default_speaker: tuple[str, ...]) -> Scope:
         f = self.mapping(node, SCOPE_KEYS, f"{label}: scope")
@@ -412,14 +476,14 @@ class _Builder:
             chosen = tuple(v for v in values if v)
             if chosen:
                 speakers = ("agent", "customer", "bot", "system", "unknown") if "any" in chosen else chosen
-        phrases = self.phrases(f["phrases"][1], f"{label}: trigger phrases", lists) if "phrases" in f else ()
+        phrases = self.phrases(f["phrases"][1], f"{label}: trigger phrases", lists, "trigger") if "phrases" in f else ()
         regex = self.regexes(f["regex"][1], f"{label}: trigger regex") if "regex" in f else ()
         fuzzy = int(self.number(f["fuzzy"][1], f"{label}: trigger fuzzy", 0, 100, integer=True) or 0) if "fuzzy" in f else 0
         if not phrases and not regex and isinstance(node, MappingNode):
             self.p.add(node, f"{label}: the trigger needs 'phrases' or 'regex'")
         return Trigger(phrases=phrases, regex=regex, speakers=speakers, fuzzy=fuzzy)
 
-    def phrases(self, node: Node, what: str, lists: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    def phrases(self, node: Node, what: str, lists: dict[str, tuple[str, ...]], field: str | None = None) -> tuple[str, ...]:
         from cx_audit.normalize import fold
 
         out: list[str] = []
@@ -432,6 +496,8 @@ class _Builder:
                     self.p.add(item, f"{what}: no list named '{name}' in the header's lists{hint}")
                     continue
                 out.extend(lists[name])
+                if field:
+                    self._refs.add((field, name))
             elif not fold(value):
                 self.p.add(item, f"{what}: '{value}' has no letters or digits to match")
             else:

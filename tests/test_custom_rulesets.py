@@ -1,0 +1,190 @@
+"""Team rulesets: extends/overrides, the JSON Schema, `cx-audit init`, rule packs, completion."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cx_audit.errors import RulesetError
+from cx_audit.ruleset import load_ruleset
+from tests.conftest import CORE_RULESET, ROOT
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    """A copy of the core test ruleset beside the team's file, so `extends: base.yaml` is relative."""
+    shutil.copy(CORE_RULESET, tmp_path / "base.yaml")
+    return tmp_path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(RulesetError) as err:
+        load_ruleset(str(path))
+    return err.value.problems
+
+
+TEAM = """\
+extends: base.yaml
+id: acme
+name: ACME
+pass_mark: 80
+categories:
+  empathy: {weight: 5}
+  product: {weight: 2, name: Producto}
+lists:
+  refusals: ["no lo tramitamos"]
+overrides:
+  greeting: {enabled: false}
+  flat-refusal: {severity: critical, weight: 4, add_unless: ["no dude"], message: "Dijo que no."}
+  alternative: {add_phrases: ["le ofrezco"]}
+  acknowledge: {within: 2, add_trigger_phrases: ["esto es un robo"]}
+rules:
+  - id: product-name
+    category: product
+    kind: require
+    phrases: ["acme"]
+    message: "No nombró el producto."
+    tip: "Nombre el producto."
+    source: "guía de ACME"
+"""
+
+
+def test_extends_inherits_and_overrides(base):
+    rs = load_ruleset(str(write(base, "team.yaml", TEAM)))
+    parent = load_ruleset(str(CORE_RULESET))
+    assert (rs.id, rs.name, rs.language, rs.label, rs.pass_mark) == ("acme", "ACME", "es", "acme@1", 80)
+    assert [r.id for r in rs.rules] == [r.id for r in parent.rules] + ["product-name"]
+    assert rs.categories["empathy"].weight == 5 and rs.categories["saying-no"].weight == 2
+    assert rs.categories["product"].name == "Producto"
+    flat = rs.rule("flat-refusal")
+    assert (flat.severity, flat.weight, flat.message) == ("critical", 4, "Dijo que no.")
+    assert flat.tip == parent.rule("flat-refusal").tip
+    assert flat.unless[-1] == "no dude"
+    # The grown list reaches every inherited rule that used it, and only those.
+    assert "no lo tramitamos" in flat.phrases
+    assert "no lo tramitamos" not in rs.rule("alternative").phrases
+    assert rs.rule("alternative").phrases[-1] == "le ofrezco"
+    assert rs.rule("acknowledge").within == 2 and "esto es un robo" in rs.rule("acknowledge").trigger.phrases
+    assert rs.rule("greeting").enabled is False
+    assert "overridden at" in flat.location and rs.rule("calm-down").location.endswith("base.yaml:43")
+    # The parent is untouched.
+    assert parent.rule("greeting").enabled and parent.pass_mark == 70
+
+
+def test_override_of_a_missing_rule_is_located_with_did_you_mean(base):
+    path = write(base, "team.yaml", "extends: base.yaml\nid: acme\noverrides:\n  calm-dwn: {enabled: false}\n  nothing-like-it: {weight: 2}\n")
+    assert problems(path) == [
+        f"{path}:4:3: overrides: no rule 'calm-dwn' in core-test@3, the ruleset this one extends; did you mean 'calm-down'?",
+        f"{path}:5:3: overrides: no rule 'nothing-like-it' in core-test@3, the ruleset this one extends (see `cx-audit rules list -r core-test`)",
+    ]
+
+
+def test_override_keys_are_checked_against_the_inherited_kind(base):
+    path = write(base, "team.yaml", """\
+        extends: base.yaml
+        id: acme
+        overrides:
+          acknowledge: {unless: [x], within: -1}
+          greeting: {kind: forbid, severty: minor}
+          calm-down: {add_unless: ["@nope"], category: empaty}
+          interruptions:
+        """)
+    assert problems(path) == [
+        f"{path}:4:17: key 'unless' has no effect on 'acknowledge', a 'respond' rule (it belongs to: forbid)",
+        f"{path}:4:38: override of 'acknowledge': within must be from 0, not -1",
+        f"{path}:5:14: override of 'greeting': an override cannot change a rule's kind; disable the rule (enabled: false) and write a new one under rules:",
+        f"{path}:5:28: unknown key 'severty' in override of 'greeting'; did you mean 'severity'?",
+        f"{path}:6:28: override of 'calm-down': add_unless: no list named 'nope' in the header's lists",
+        f"{path}:6:48: override of 'calm-down': category 'empaty' is not declared in the header or inherited; did you mean 'empathy'?",
+        f"{path}:7:3: override of 'interruptions' changes nothing; write the keys to change, e.g. {{enabled: false}}",
+    ]
+
+
+def test_own_rule_cannot_reuse_an_inherited_id_and_overrides_need_extends(base):
+    rule = "  - {id: greeting, category: courtesy, kind: require, phrases: [hola], message: m, tip: t, source: s}\n"
+    path = write(base, "team.yaml", "extends: base.yaml\nid: acme\noverrides:\n  mine: {weight: 2}\nrules:\n" + rule.replace("greeting", "mine") + rule)
+    assert problems(path) == [
+        f"{path}:4:3: overrides: rule 'mine' is defined in this file, not inherited; change it under rules:",
+        f"{path}:7:5: rule id 'greeting' is inherited from core-test@3; change that rule under overrides:, or give this one another id",
+    ]
+    alone = write(base, "alone.yaml", "id: x\nlanguage: es\ncategories: {a: {}}\nrules: []\noverrides: {}\n")
+    assert problems(alone) == [f"{alone}:5:1: overrides change the rules of the ruleset named by 'extends', and this ruleset extends none (add e.g. 'extends: es')"]
+
+
+def test_extends_errors_missing_parent_cycle_language_and_parent_problems(base):
+    missing = write(base, "missing.yaml", "extends: nowhere.yaml\nid: x\n")
+    (line,) = problems(missing)
+    assert line.startswith(f"{missing}:1:10: extends: 'nowhere.yaml' is neither a ruleset file") and "built-in:" in line
+    a = write(base, "a.yaml", "extends: b.yaml\nid: a\n")
+    write(base, "b.yaml", "extends: a.yaml\nid: b\n")
+    lines = problems(a)
+    assert any("extends: 'a.yaml' leads back to this file" in line for line in lines), lines
+    lang = write(base, "lang.yaml", "extends: base.yaml\nid: x\nlanguage: en\n")
+    assert problems(lang) == [f"{lang}:3:11: language 'en' differs from 'es' of the ruleset it extends (core-test@3); its phrases would not match"]
+    write(base, "broken.yaml", "id: broken\nlanguage: es\ncategories: {a: {}}\nrules:\n  - {id: r, category: a, kind: forbid, phrases: [x], message: m, tip: t, source: s, unles: [y]}\n")
+    child = write(base, "child.yaml", "extends: broken.yaml\nid: child\n")
+    assert problems(child) == [
+        f"{base / 'broken.yaml'}:5:85: unknown key 'unles' in a rule; did you mean 'unless'?",
+        f"{child}:1:10: extends: 'broken.yaml' has the problems above",
+    ]
+
+
+def test_extends_chains_and_grandchild_list_growth(base):
+    write(base, "team.yaml", TEAM)
+    sub = write(base, "sub/desk.yaml", "extends: ../team.yaml\nid: desk\nversion: 2\nlists:\n  refusals: [\"ni de broma\"]\noverrides:\n  greeting: {enabled: true}\n")
+    rs = load_ruleset(str(sub))
+    assert rs.label == "desk@2" and rs.pass_mark == 80 and rs.rule("greeting").enabled
+    assert rs.rule("flat-refusal").severity == "critical"
+    assert {"no lo tramitamos", "ni de broma"} <= set(rs.rule("flat-refusal").phrases)
+
+
+def test_extending_a_builtin_by_name(tmp_path):
+    from cx_audit.ruleset import builtin_names
+
+    if "es" not in builtin_names():
+        pytest.skip("the built-in es ruleset is not there yet")
+    es = load_ruleset("es")
+    first = es.rules[0]
+    path = write(tmp_path, "team.yaml", f"extends: es\nid: team\noverrides:\n  {first.id}: {{weight: 7}}\n")
+    rs = load_ruleset(str(path))
+    assert rs.rule(first.id).weight == 7 and len(rs.rules) == len(es.rules)
+
+
+def test_overrides_show_in_scored_results(cli, base):
+    team = write(base, "team.yaml", TEAM)
+    chat = write(base, "chat.txt", "Agente: Hola. Eso no se puede, no lo tramitamos.\nCliente: Vaya.\n")
+    code, out, err = cli("score", str(chat), "-r", str(team), "-f", "json")
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["rulesets"] == [{"id": "acme", "version": "1", "language": "es", "pass_mark": 80.0}]
+    (result,) = report["results"]
+    assert result["ruleset"] == "acme@1" and result["auto_failed"] is True
+    by_rule = {o["rule"]: o for o in result["findings"]}
+    assert by_rule["flat-refusal"]["severity"] == "critical" and by_rule["flat-refusal"]["message"] == "Dijo que no."
+    assert by_rule["flat-refusal"]["match"] == "no se puede"
+    assert "greeting" not in by_rule  # disabled
+    assert by_rule["product-name"]["status"] == "fail" and "product" in result["categories"]
+
+
+def test_the_extends_example_in_the_docs_loads(tmp_path):
+    from cx_audit.ruleset import builtin_names
+
+    if "es" not in builtin_names():
+        pytest.skip("the built-in es ruleset is not there yet")
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = doc.split("## Extending a ruleset", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    rs = load_ruleset(str(write(tmp_path, "acme.yaml", example)))
+    assert rs.label == "acme@1" and rs.rule("flat-refusal").severity == "critical"
+    assert rs.rule("quick-reply").enabled is False and rs.rule("product-name").phrases == ("acme fibra", "acme móvil")
