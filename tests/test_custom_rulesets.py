@@ -188,3 +188,73 @@ def test_the_extends_example_in_the_docs_loads(tmp_path):
     rs = load_ruleset(str(write(tmp_path, "acme.yaml", example)))
     assert rs.label == "acme@1" and rs.rule("flat-refusal").severity == "critical"
     assert rs.rule("quick-reply").enabled is False and rs.rule("product-name").phrases == ("acme fibra", "acme móvil")
+
+
+# ---- the JSON Schema ---------------------------------------------------------------------------
+
+jsonschema = pytest.importorskip("jsonschema")
+
+
+def _validator():
+    from cx_audit.ruleset.schema import shipped_schema_text
+
+    schema = json.loads(shipped_schema_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def test_shipped_schema_is_built_from_the_loader_tables():
+    from cx_audit.ruleset.schema import schema_text, shipped_schema_text
+
+    assert shipped_schema_text() == schema_text(), "regenerate: python -m cx_audit.ruleset.schema > src/cx_audit/ruleset/schema.json"
+
+
+def test_schema_describes_exactly_the_keys_the_loader_accepts():
+    from cx_audit.ruleset import loader
+    from cx_audit.ruleset.schema import build_schema
+
+    schema = build_schema()
+    defs = schema["definitions"]
+    assert list(schema["properties"]) == list(loader.HEADER_KEYS + loader.EXTEND_KEYS)
+    assert list(defs["rule"]["properties"]) == list(loader.ALL_RULE_KEYS)
+    assert list(defs["category"]["properties"]) == list(loader.CATEGORY_KEYS)
+    assert list(defs["rule"]["properties"]["scope"]["properties"]) == list(loader.SCOPE_KEYS)
+    assert list(defs["rule"]["properties"]["trigger"]["properties"]) == list(loader.TRIGGER_KEYS)
+    adds = {k for keys in loader.ADD_KEYS.values() for k in keys}
+    assert set(defs["override"]["properties"]) == set(loader.OVERRIDE_COMMON_KEYS) | set(loader.ALL_RULE_KEYS) - set(loader.COMMON_RULE_KEYS) | adds
+
+
+def test_builtin_and_test_rulesets_validate_against_the_schema():
+    import yaml
+    from cx_audit.ruleset import builtin_names
+
+    validator = _validator()
+    files = sorted((ROOT / "rulesets").glob("*.yaml")) + [CORE_RULESET]
+    assert [f.stem for f in files[:-1]] == builtin_names()
+    for path in files:
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))]
+        assert errors == [], path
+
+
+def test_schema_rejects_what_the_loader_rejects():
+    import yaml
+
+    validator = _validator()
+    def bad(text: str) -> bool:
+        return bool(list(validator.iter_errors(yaml.safe_load(text))))
+
+    head = "id: x\nlanguage: es\ncategories: {a: }\nrules:\n"
+    rule = " - {id: r, category: a, kind: forbid, message: m, tip: t, source: s, phrases: [x]"
+    assert not bad(head + rule + "}\n")
+    assert bad(head + rule + ", within: 2}\n")  # a key of another kind
+    assert bad(head + rule + ", unles: [y]}\n")  # unknown key
+    assert bad(head + rule + ", severity: fatal}\n")
+    assert bad(head + " - {id: r, category: a, kind: metric, message: m, tip: t, source: s, metric: agent_turns}\n")  # no max/min
+    assert bad(head + rule + "}\noverrides: {r: {weight: 2}}\n")  # overrides without extends
+    assert not bad("extends: es\nid: team\noverrides: {flat-refusal: {add_unless: [x], enabled: false}}\n")
+    assert bad("extends: es\nid: team\noverrides: {flat-refusal: {kind: require}}\n")
+
+
+def test_rules_schema_prints_the_schema(cli):
+    code, out, _ = cli("rules", "schema")
+    assert code == 0 and json.loads(out)["title"] == "cx-audit ruleset"
