@@ -17,7 +17,7 @@ from cx_audit.inputs import LoadOptions, loaders
 from cx_audit.inputs.files import expand_paths
 from cx_audit.pipeline import Scorer, run
 from cx_audit.render import make_renderer
-from cx_audit.ruleset import load_ruleset
+from cx_audit.config import load_settings, project_rulesets
 
 
 class OutputFormat(str, Enum):
@@ -54,6 +54,12 @@ def parse_pairs(values: list[str], flag: str) -> dict[str, str]:
 
 
 def load_options(input_format, agent_label, customer_label, column, role_map) -> LoadOptions:
+    from cx_audit.config import load_settings
+
+    project = load_settings()  # flags replace the project config's labels and role map
+    agent_label = agent_label or project["agent_labels"]
+    customer_label = customer_label or project["customer_labels"]
+    role_map = role_map or [f"{name}={role}" for name, role in project["role_map"].items()]
     if input_format and input_format not in loaders():
         fail(f"unknown input format '{input_format}' (see `cx-audit formats`: {', '.join(sorted(loaders()))})")
     roles = parse_pairs(role_map, "--role-map")
@@ -104,7 +110,7 @@ def score(
     paths: list[str] = typer.Argument(..., help="Files, folders (recursive), globs, or - for stdin. .gz is read transparently.", show_default=False),
     ruleset: list[str] = typer.Option([], "--ruleset", "-r", help="Built-in ruleset name (es, en) or a YAML file. Repeatable. Default: es."),
     lang: Optional[Lang] = typer.Option(None, "--lang", help="auto: score each conversation with the ruleset of its language (default rulesets: es and en)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    fmt: Optional[OutputFormat] = typer.Option(None, "--format", "-f", help="Output format. Default: table, or the project config's format.", show_default=False),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
     details: bool = typer.Option(False, "--details", help="CSV: one row per finding instead of one per conversation."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", min=0, max=100, help="Also exit 1 when a conversation scores below this."),
@@ -117,13 +123,16 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings or run summary on stderr (errors are still printed)."),
     group_by: list[GroupKey] = typer.Option([], "--group-by", "-g", help="Report one row per group instead of per conversation (table, csv, json). Repeatable."),
     top: int = typer.Option(3, "--top", min=1, help="With --group-by: how many of the most failed rules each group lists."),
-    redact: bool = typer.Option(False, "--redact", help="Mask e-mails, phone, card and IBAN numbers and ID numbers (DNI/NIE, RUT, CURP, cédula) in the evidence."),
+    redact: Optional[bool] = typer.Option(None, "--redact/--no-redact", show_default=False, help="Mask e-mails, phone, card and IBAN numbers and ID numbers (DNI/NIE, RUT, CURP, cédula) in the evidence."),
+    pass_mark: Optional[float] = typer.Option(None, "--pass-mark", min=0, max=100, help="Pass mark for every ruleset. Default: each ruleset's own, or the project config's."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="A progress bar on stderr (only ever when stderr is a terminal)."),
 ) -> int:
     """Score transcripts against rulesets and report the results."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
-    names = ruleset or (["es", "en"] if lang == Lang.auto else ["es"])
-    rulesets = [load_ruleset(name) for name in names]
+    project = load_settings()  # .cx-audit.yaml / [tool.cx-audit] and CX_AUDIT_*; flags win
+    fmt = fmt or OutputFormat(project["format"])
+    redact = project["redact"] if redact is None else redact
+    rulesets = project_rulesets(ruleset, lang == Lang.auto, pass_mark)
     ids = [rs.label for rs in rulesets]
     if len(set(ids)) != len(ids):
         fail(f"the same ruleset is named twice: {', '.join(ids)}")
