@@ -54,8 +54,6 @@ def parse_pairs(values: list[str], flag: str) -> dict[str, str]:
 
 
 def load_options(input_format, agent_label, customer_label, column, role_map) -> LoadOptions:
-    from cx_audit.config import load_settings
-
     project = load_settings()  # flags replace the project config's labels and role map
     agent_label = agent_label or project["agent_labels"]
     customer_label = customer_label or project["customer_labels"]
