@@ -359,3 +359,60 @@ def test_rules_test_passes_on_the_scaffold(cli, tmp_path):
     assert cli("init", str(tmp_path))[0] == 0
     code, out, err = cli("rules", "test", str(tmp_path / "rules" / "team.yaml"))
     assert code == 0, out + err
+
+
+# ---- rule packs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pack(tmp_path, monkeypatch) -> Path:
+    """An installed rule pack as pip leaves it: a package of YAML files and a dist-info folder
+    whose entry_points.txt declares it in the group cx_audit.rulesets (found on sys.path)."""
+    site = tmp_path / "site"
+    package = site / "acme_cx_rules"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    retail = CORE_RULESET.read_text(encoding="utf-8").replace("id: core-test", "id: retail").replace("name: Core test ruleset", "name: ACME retail")
+    (package / "retail.yaml").write_text(retail, encoding="utf-8")
+    (package / "es.yaml").write_text(retail.replace("id: retail", "id: acme-es"), encoding="utf-8")
+    info = site / "acme_cx_rules-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-cx-rules\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[cx_audit.rulesets]\nacme = acme_cx_rules\nbroken = no_such_module_here\n")
+    monkeypatch.syspath_prepend(str(site))
+    return site
+
+
+def test_pack_rulesets_are_listed_and_loadable_like_builtins(cli, pack, tmp_path):
+    from cx_audit.ruleset.loader import builtin_names, ruleset_names
+
+    assert ruleset_names() == builtin_names() + ["acme:es", "retail"]
+    code, out, err = cli("rules", "list")
+    assert code == 0 and "ACME retail (retail@3" in out and "acme-es@3" in out
+    assert "rule pack 'broken' (no_such_module_here) cannot be read" in err
+    assert load_ruleset("retail").path == "<acme>/retail.yaml"
+    assert load_ruleset("acme:retail").id == "retail" and load_ruleset("acme:es").id == "acme-es"
+    assert load_ruleset("es").id == "es"  # a built-in name means the built-in ruleset
+    code, out, _ = cli("rules", "validate", "retail")
+    assert code == 0 and out.startswith("<acme>/retail.yaml: ok")
+    chat = write(tmp_path, "chat.txt", CHAT_NO)
+    code, out, _ = cli("score", str(chat), "-r", "retail", "-f", "json", "--exit-zero")
+    assert json.loads(out)["results"][0]["ruleset"] == "retail@3"
+    team = write(tmp_path, "team.yaml", "extends: retail\nid: team\noverrides:\n  greeting: {enabled: false}\n")
+    assert load_ruleset(str(team)).rule("greeting").enabled is False
+    code, out, err = cli("rules", "show", "greeting", "-r", "retail")
+    assert code == 0 and "<acme>/retail.yaml:" in out
+
+
+def test_a_name_in_no_pack_is_reported_with_the_packs(pack):
+    with pytest.raises(RulesetError) as err:
+        load_ruleset("wholesale")
+    from cx_audit.ruleset import builtin_names
+
+    assert err.value.problems == [f"wholesale: no such ruleset file or built-in ruleset (built-in: {', '.join(builtin_names())}; from rule packs: acme:es, retail)"]
+    with pytest.raises(RulesetError) as err:
+        load_ruleset("broken:thing")
+    assert "rule pack 'broken' (no_such_module_here) cannot be read" in err.value.problems[0]
+
+
+CHAT_NO = "Agente: Hola. Eso no se puede.\nCliente: Vaya.\n"

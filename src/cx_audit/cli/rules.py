@@ -10,20 +10,26 @@ from rich.text import Text
 
 from cx_audit.cli import EXIT_ERROR, EXIT_OK, fail, rules_app
 from cx_audit.errors import RulesetError
-from cx_audit.ruleset import builtin_names, load_ruleset
+from cx_audit.ruleset import load_ruleset
+from cx_audit.ruleset.loader import ruleset_names
 from cx_audit.ruleset.model import Rule, Ruleset
 from cx_audit.render.table import report_console
 
-RULESET_OPTION = typer.Option([], "--ruleset", "-r", help="Built-in ruleset name or YAML file. Repeatable. Default: every built-in ruleset.")
+RULESET_OPTION = typer.Option([], "--ruleset", "-r", help="Built-in or rule-pack ruleset name, or a YAML file. Repeatable. Default: every built-in and installed ruleset.")
 
 
 def _rulesets(names: list[str]) -> list[Ruleset]:
-    return [load_ruleset(name) for name in (names or builtin_names())]
+    if not names:  # a rule pack that cannot be read is named, not silently left out
+        from cx_audit.ruleset.packs import discover
+
+        for problem in discover().broken:
+            sys.stderr.write(f"cx-audit: warning: {problem}\n")
+    return [load_ruleset(name) for name in (names or ruleset_names())]
 
 
 @rules_app.command("list")
 def list_rules(ruleset: list[str] = RULESET_OPTION) -> int:
-    """List the rules of the built-in rulesets (or of -r)."""
+    """List the rules of the built-in rulesets and installed rule packs (or of -r)."""
     console = report_console()
     for rs in _rulesets(ruleset):
         table = Table(title=Text(f"{rs.name} ({rs.label}, {rs.language}, pass mark {rs.pass_mark:g})"), header_style="bold")
@@ -43,7 +49,7 @@ def show_rule(rule_id: str = typer.Argument(..., help="The rule id, e.g. flat-re
     found = [(rs, rs.rule(rule_id)) for rs in _rulesets(ruleset)]
     found = [(rs, rule) for rs, rule in found if rule is not None]
     if not found:
-        fail(f"no rule '{rule_id}' in {', '.join(ruleset or builtin_names())} (see `cx-audit rules list`)")
+        fail(f"no rule '{rule_id}' in {', '.join(ruleset or ruleset_names())} (see `cx-audit rules list`)")
     for rs, rule in found:
         console.print(Text(f"{rule.id}  [{rs.label}]", style="bold"))
         for label, value in _describe(rule):
