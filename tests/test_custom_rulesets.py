@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import re
 import shutil
 import textwrap
@@ -416,3 +419,39 @@ def test_a_name_in_no_pack_is_reported_with_the_packs(pack):
 
 
 CHAT_NO = "Agente: Hola. Eso no se puede.\nCliente: Vaya.\n"
+
+
+# ---- shell completion -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_a_script_that_calls_back(cli, shell):
+    code, out, _ = cli("completion", shell)
+    assert code == 0 and "_CX_AUDIT_COMPLETE=complete_" + shell in out and "cx-audit" in out
+
+
+def test_completion_answers_the_shell(cli, monkeypatch):
+    monkeypatch.setenv("_CX_AUDIT_COMPLETE", "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", "cx-audit rules va")
+    monkeypatch.setenv("COMP_CWORD", "2")
+    code, out, _ = cli()
+    assert code == 0 and out.split() == ["validate"]
+    monkeypatch.setenv("_CX_AUDIT_COMPLETE", "complete_fish")
+    monkeypatch.setenv("_TYPER_COMPLETE_FISH_ACTION", "get-args")
+    monkeypatch.setenv("_TYPER_COMPLETE_ARGS", "cx-audit score -f ")
+    code, out, _ = cli()
+    assert "jsonl" in out.split()
+
+
+def test_bash_script_completes_in_bash(cli, tmp_path):
+    bash = shutil.which("bash")
+    exe = Path(sys.executable).with_name("cx-audit")
+    if not bash or not exe.exists():
+        pytest.skip("needs bash and the installed cx-audit script")
+    _, script, _ = cli("completion", "bash")
+    (tmp_path / "c.bash").write_text(script)
+    run = subprocess.run(
+        [bash, "-c", f'source {tmp_path / "c.bash"}; COMP_WORDS=(cx-audit rules sch); COMP_CWORD=2; _cx_audit_completion cx-audit; echo "${{COMPREPLY[@]}}"'],
+        capture_output=True, text=True, env={**os.environ, "PATH": f"{exe.parent}:{os.environ.get('PATH', '')}"}, timeout=60,
+    )
+    assert run.stdout.split() == ["schema"], run.stderr

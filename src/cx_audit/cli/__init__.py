@@ -32,6 +32,7 @@ rules_app = typer.Typer(help="List, show, validate and test rules.", no_args_is_
 app.add_typer(rules_app, name="rules")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+COMPLETE_VAR = "_CX_AUDIT_COMPLETE"  # set by the script `cx-audit completion SHELL` prints
 
 
 def _register_commands() -> None:
@@ -67,8 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
     _register_commands()
+    if os.environ.get(COMPLETE_VAR):  # a shell asking for completions: Typer answers and exits
+        from typer.completion import completion_init
+
+        completion_init()
     try:
-        code = app(args=argv, standalone_mode=False, prog_name="cx-audit")
+        code = app(args=argv, standalone_mode=False, prog_name="cx-audit", complete_var=COMPLETE_VAR)
     except click_exceptions.NoArgsIsHelpError as err:
         sys.stderr.write(err.ctx.get_help() + "\n" if err.ctx else f"{err}\n")
         code = EXIT_ERROR
