@@ -126,8 +126,8 @@ def test_config_that_does_not_parse_is_an_error_not_a_fallback(cli, project):
     write(project / "pyproject.toml", "[tool.cx-audit]\nformat = \n")
     (line,) = problems()
     assert line.startswith(f"{(project / 'pyproject.toml').resolve()}:2:10: TOML syntax error")
-    # A broken pyproject.toml that never mentions cx-audit is somebody else's problem.
-    write(project / "pyproject.toml", "[project\n")
+    # A broken pyproject.toml without a [tool.cx-audit] table is somebody else's problem.
+    write(project / "pyproject.toml", "[project\ndependencies = ['cx-audit']\n")
     assert load_settings().file is None or not load_settings().file.endswith("pyproject.toml")
 
 

@@ -117,8 +117,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def _pyproject_has_section(path: Path) -> bool:
     text = path.read_text(encoding="utf-8-sig")
-    if "cx-audit" not in text:
-        return False  # not ours, whether it parses or not
+    if not re.search(r'^\s*\[\s*tool\s*\.\s*"?cx-audit"?\s*[\].]', text, re.M):
+        return False  # no [tool.cx-audit] table: not ours, whether it parses or not
     return "cx-audit" in _read_toml(path, text).get("tool", {})
 
 

@@ -8,7 +8,7 @@ import typer
 
 from cx_audit.cli import EXIT_OK, app
 
-config_app = typer.Typer(help="The project configuration (.cx-audit.yaml or [tool.cx-audit] in pyproject.toml).", no_args_is_help=True)
+config_app = typer.Typer(help="The project configuration: .cx-audit.yaml, or the tool.cx-audit table of pyproject.toml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
