@@ -110,3 +110,16 @@ def test_builtin_rulesets_validate():
 
     for name in builtin_names():
         assert load_ruleset(name).rules
+
+
+def test_category_id_cannot_shadow_a_csv_column():
+    text = HEADER.replace("  saying-no: {weight: 2}", "  saying-no: {weight: 2}\n  team: {weight: 1}") + RULE + "    phrases: [a]\n"
+    (line,) = problems(text)
+    assert line == "team.yaml:5:3: category id 'team' is taken by a column of the CSV output; choose another id"
+
+
+def test_reserved_category_ids_are_exactly_the_csv_columns():
+    from cx_audit.render.records import CSV_FIXED_COLUMNS, CSV_META_COLUMNS
+    from cx_audit.ruleset.loader import RESERVED_CATEGORY_IDS
+
+    assert RESERVED_CATEGORY_IDS == set(CSV_FIXED_COLUMNS) | set(CSV_META_COLUMNS) | {"failed_rules"}

@@ -13,7 +13,7 @@ from cx_audit.errors import InputError
 from cx_audit.inputs import InputStats, read_inputs
 from cx_audit.model import Transcript
 from cx_audit.pipeline import Scorer
-from cx_audit.ruleset import load_ruleset
+from cx_audit.config import project_rulesets
 from cx_audit.render.table import report_console
 
 
@@ -32,8 +32,8 @@ def explain(
 ) -> int:
     """Show one conversation turn by turn: matches highlighted, findings, tips, sources, score arithmetic."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
-    names = ruleset or (["es", "en"] if lang == Lang.auto else ["es"])
-    rulesets = [load_ruleset(name) for name in names]
+    # The same rulesets `score` would use: flags, then the project config, then the defaults.
+    rulesets = project_rulesets(ruleset, lang == Lang.auto)
     scorer = Scorer(rulesets, lang_auto=lang == Lang.auto)
 
     chosen: Transcript | None = None

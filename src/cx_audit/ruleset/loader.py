@@ -40,6 +40,11 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 ALL_RULE_KEYS = COMMON_RULE_KEYS + tuple(sorted({k for keys in KIND_KEYS.values() for k in keys}))
 SCOPE_KEYS = ("speaker", "first_turns", "last_turns", "first_seconds", "last_seconds")
 TRIGGER_KEYS = ("phrases", "regex", "speaker", "fuzzy")
+# Category ids become CSV columns beside these: an id equal to one of them would make two columns
+# with one name.
+RESERVED_CATEGORY_IDS = frozenset(
+    ["conversation_id", "source", "agent", "language", "ruleset", "score", "passed", "auto_failed", "failed_rules", "team", "queue", "date"]
+)
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # A ruleset that extends another (see extend.py) may also have these header keys.
 EXTEND_KEYS = ("extends", "overrides")
@@ -290,6 +295,8 @@ class _Builder:
         if "categories" in top:
             cat_node = top["categories"][1]
             for cid, (key_node, value_node) in self.mapping(cat_node, tuple(_keys(cat_node)), "categories").items():
+                if cid in RESERVED_CATEGORY_IDS:
+                    self.p.add(key_node, f"category id '{cid}' is taken by a column of the CSV output; choose another id")
                 fields = self.mapping(value_node, CATEGORY_KEYS, f"category '{cid}'") if not _is_null(value_node) else {}
                 weight = self.number(fields["weight"][1], f"category '{cid}' weight", 0) if "weight" in fields else 1.0
                 if weight == 0:
