@@ -1,0 +1,108 @@
+"""Measure the default rulesets against conversations labelled by reading, not by running the tool.
+
+    .venv/bin/python eval/evaluate.py                      # every labelled set under eval/
+    .venv/bin/python eval/evaluate.py eval/holdout -f json
+
+A set is a folder with `conversations/` (transcripts in any format cx-audit reads) and
+`labels.csv` (`conversation_id` and one column per category id: pass, fail, or blank where the
+category does not apply). Each conversation is scored with `--lang auto` over the built-in es and
+en rulesets (or `-r`), and each labelled category is compared with the tool's verdict.
+
+"fail" is the positive class: precision is the share of the tool's fails a human also failed,
+recall the share of the human fails the tool caught. A category the tool found nothing to judge
+(n/a) counts as "not failed": a human fail there is a miss, never left out.
+
+Target (issue 3): accuracy >= 0.90 in every category. The exit code is 0 when every category of
+every set meets it, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from cx_audit.config import project_rulesets
+from cx_audit.errors import InputError
+from cx_audit.inputs import InputStats, LoadOptions, read_inputs
+from cx_audit.pipeline import Scorer
+from cx_audit.render.records import result_record
+from cx_audit.report.calibrate import calibrate, read_labels
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = 0.90
+
+
+def find_sets(root: str) -> list[str]:
+    return sorted(
+        os.path.join(root, d) for d in os.listdir(root)
+        if os.path.isfile(os.path.join(root, d, "labels.csv")) and os.path.isdir(os.path.join(root, d, "conversations"))
+    ) + ([root] if os.path.isfile(os.path.join(root, "labels.csv")) else [])
+
+
+def evaluate(folder: str, rulesets: list[str]) -> dict:
+    scorer = Scorer(project_rulesets(rulesets, lang_auto=True), lang_auto=True)
+    records = []
+    errors = []
+    for item in read_inputs([os.path.join(folder, "conversations")], LoadOptions(), InputStats()):
+        if isinstance(item, InputError):
+            errors.append(str(item))
+            continue
+        for result in scorer.score(item):
+            record = result_record(result)
+            for verdict in record["categories"].values():
+                if verdict["passed"] is None:  # n/a: the tool raised nothing
+                    verdict["passed"] = True
+            records.append(record)
+    labels, columns = read_labels(os.path.join(folder, "labels.csv"))
+    report = calibrate(records, labels, [c for c in columns if c != "overall"], top=8)
+    report["set"] = os.path.relpath(folder)
+    report["input_errors"] = errors
+    return report
+
+
+def table(report: dict) -> str:
+    lines = [
+        f"**{report['set']}**: {report['matched']} of {report['labelled_conversations']} labelled conversations scored",
+        "",
+        "| category | labelled | accuracy | precision | recall | kappa |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def f(value):
+        return "n/a" if value is None else f"{value:.3f}"
+
+    for row in report["categories"]:
+        mark = "" if row["agreement"] is None or row["agreement"] >= TARGET else " ✗"
+        lines.append(f"| {row['category']} | {row['labelled']} | {f(row['agreement'])}{mark} | {f(row['precision'])} | {f(row['recall'])} | {f(row['kappa'])} |")
+    a = report["all_categories"]
+    lines.append(f"| **all** | {a['labelled']} | {f(a['agreement'])} | {f(a['precision'])} | {f(a['recall'])} | {f(a['kappa'])} |")
+    if report["rules"]:
+        lines += ["", "Rules behind most disagreements: " + ", ".join(
+            f"{r['rule']} ({r['false_alarms']} false alarms, {r['misses']} misses)" for r in report["rules"][:5])]
+    if report["not_in_results"] or report["input_errors"]:
+        lines += ["", f"Not scored: {', '.join(report['not_in_results'])} {'; '.join(report['input_errors'])}"]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sets", nargs="*", help="labelled set folders (default: every set under eval/)")
+    parser.add_argument("-r", "--ruleset", action="append", default=[], help="ruleset name or file (default: es and en)")
+    parser.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown")
+    args = parser.parse_args()
+    folders = args.sets or find_sets(HERE)
+    reports = [evaluate(folder, args.ruleset) for folder in folders]
+    if args.format == "json":
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(table(r) for r in reports))
+    below = [(r["set"], c["category"]) for r in reports for c in r["categories"] if c["agreement"] is not None and c["agreement"] < TARGET]
+    if below:
+        print(f"\nbelow the {TARGET:.2f} accuracy target: " + ", ".join(f"{s}:{c}" for s, c in below), file=sys.stderr)
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
