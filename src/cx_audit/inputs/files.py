@@ -117,6 +117,12 @@ def _detect_encoding(head: bytes) -> tuple[str, str | None]:
         return "cp1252", "not valid UTF-8; read as cp1252 (Windows Latin-1)"
 
 
+def _looks_binary(sample: bytes) -> bool:
+    """More than one byte in ten a control character (other than tab, newlines, form feed): binary."""
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    return controls * 10 > len(sample)
+
+
 def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Document | None, InputError | None, str | None]:
     """Open one path as a Document. Returns (doc, error, warning)."""
     display = "<stdin>" if path == "-" else path
@@ -142,8 +148,17 @@ def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Do
     if not head_bytes.strip():
         return None, InputError(display, "empty file"), None
     encoding, warning = _detect_encoding(head_bytes)
-    if encoding.startswith("utf-8") and b"\x00" in head_bytes[:4096]:
-        return None, InputError(display, "binary file (NUL bytes); not a transcript"), None
+    if encoding != "utf-16" and b"\x00" in head_bytes:
+        if _looks_binary(head_bytes[:4096]):
+            return None, InputError(display, "binary file (NUL and control bytes); not a transcript"), None
+        # A text file with stray NUL bytes (a bad export): read it without them rather than lose it.
+        line = head_bytes.count(b"\n", 0, head_bytes.index(b"\x00")) + 1
+        nul_warning = f"NUL bytes (first on line {line}) removed"
+        warning = f"{warning}; {nul_warning}" if warning else nul_warning
+        with raw_opener() as raw:
+            data = raw.read().replace(b"\x00", b"")
+        raw_opener = lambda: io.BytesIO(data)
+        head_bytes = data[:HEAD_BYTES]  # NUL is valid UTF-8 and cp1252: the encoding stands
     head = head_bytes.decode(encoding, errors="replace")
 
     def opener() -> io.TextIOBase:

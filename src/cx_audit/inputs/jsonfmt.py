@@ -321,6 +321,10 @@ class JsonLoader:
             return
         turns_list = _turns_of(record)
         if turns_list is None:
+            for key in TURNS_KEYS:
+                if record.get(key) is not None:
+                    yield InputError(doc.name, f"{where}'{key}' is {_kind(record[key])}, expected a list of turns")
+                    return
             keys = ", ".join(list(record)[:6]) or "none"
             yield InputError(doc.name, f"{where}no turns (expected a 'turns' or 'messages' list); found keys: {keys}")
             return
