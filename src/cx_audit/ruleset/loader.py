@@ -523,8 +523,65 @@ class _Builder:
                 col = item.start_mark.column + 1 + (col_shift if item.start_mark.line == item.end_mark.line else 0)
                 self.p.items.append((line, col, f"{what}: the regex does not compile: {err.msg}"))
                 continue
+            nested = self._nested_repeat(value)
+            if nested:
+                # Rulesets are untrusted: `(a+)+$` backtracks exponentially and would hang the job.
+                self.p.items.append((item.start_mark.line + 1, item.start_mark.column + 1,
+                                     f"{what}: the regex repeats a group that itself repeats ({nested}), "
+                                     "which can backtrack for hours on some texts; rewrite it without the nesting, or make the outer repeat possessive (++, *+)"))
+                continue
             out.append(value)
         return tuple(out)
+
+    @staticmethod
+    def _nested_repeat(pattern: str) -> str | None:
+        """The text of the first repeated group that holds another unbounded repeat, or None."""
+        try:
+            import re._parser as sre_parse  # Python 3.11+
+            from re import _constants as sre
+        except ImportError:  # pragma: no cover
+            import sre_constants as sre  # type: ignore[no-redef]
+            import sre_parse  # type: ignore[no-redef]
+        repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT}  # possessive repeats and atomic groups never backtrack
+
+        def children(op, av):
+            if op in repeats:
+                return [av[2]]
+            if op is sre.SUBPATTERN:
+                return [av[-1]]
+            if op is sre.BRANCH:
+                return list(av[1])
+            if op in (sre.ASSERT, sre.ASSERT_NOT):
+                return [av[1]]
+            if op is sre.GROUPREF_EXISTS:
+                return [sub for sub in av[1:] if sub is not None]
+            return []
+
+        def has_repeat(sub) -> bool:
+            for op, av in sub:
+                if op in repeats and av[1] > 1:
+                    return True
+                if any(has_repeat(child) for child in children(op, av)):
+                    return True
+            return False
+
+        def walk(sub) -> bool:
+            for op, av in sub:
+                if op in repeats and av[1] > 1 and has_repeat(av[2]):
+                    return True
+                if any(walk(child) for child in children(op, av)):
+                    return True
+            return False
+
+        try:
+            parsed = sre_parse.parse(pattern)
+        except Exception:  # noqa: BLE001 - compiled fine above; never fail the load on the guard itself
+            return None
+        if not walk(parsed):
+            return None
+        # Name the culprit: the first group followed by a quantifier, as the user wrote it.
+        match = re.search(r"\((?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\]|\\.)*\)\{\d*,\d*\}", pattern)
+        return f"'{match.group(0)}'" if match else f"'{pattern}'"
 
 
 def _keys(node: Node) -> list[str]:
