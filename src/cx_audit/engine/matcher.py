@@ -14,12 +14,14 @@ Levenshtein similarity. No Python loop runs over rules or phrases per turn.
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate
 from dataclasses import dataclass
 
 import ahocorasick
 from rapidfuzz.distance import Levenshtein
 
 TURN_SEPARATOR = " \n "
+EXACT, LEGACY = -1, -2  # in the automaton's values, instead of a fuzzy piece's offset
 
 
 @dataclass(slots=True, frozen=True)
@@ -44,11 +46,22 @@ class _Entry:
 class PhraseMatcher:
     """Register (folded phrase, fuzzy level) entries, `build()`, then `scan(folded_turns)`."""
 
+    # Fuzzy pieces are first cut evenly; once this much text has been scanned, the pieces of the
+    # phrases whose pieces occur in it are chosen again from that text (the rarest substrings).
+    # Results never depend on the pieces: any k + 1 disjoint pieces find every window within k
+    # edits (see `_verify`); only the number of candidates to verify does.
+    ADAPT_AFTER_CHARS = 24 * 1024  # about ten conversations: enough to see the common n-grams
+
     def __init__(self) -> None:
         self._entries: list[_Entry] = []
         self._index: dict[tuple[str, int], int] = {}
         self._automaton = ahocorasick.Automaton()
         self._built = False
+        # entry id -> [(piece, offset of the piece in " phrase ")]
+        self._pieces: dict[int, list[tuple[str, int]]] = {}
+        self._legacy: dict[int, list[str]] = {}
+        self._sample: list[str] | None = []
+        self._sampled = 0
 
     def add(self, folded_phrase: str, fuzzy: int = 0) -> int:
         """Register a phrase (already folded); returns its entry id. Same phrase+level, same id."""
@@ -63,17 +76,58 @@ class PhraseMatcher:
         return entry_id
 
     def build(self) -> None:
-        table: dict[str, list[tuple[int, bool]]] = {}
         for entry_id, entry in enumerate(self._entries):
-            table.setdefault(f" {entry.phrase} ", []).append((entry_id, False))
-            if entry.fuzzy:
-                for piece in _pieces(entry.phrase, entry.max_edits + 1):
-                    table.setdefault(piece, []).append((entry_id, True))
+            if entry.fuzzy and entry.max_edits + 1 <= len(entry.phrase):
+                self._pieces[entry_id] = _even_pieces(f" {entry.phrase} ", entry.max_edits + 1)
+            elif entry.fuzzy:
+                # More edits than characters (a fuzzy level of 50 or less): the phrase is cut in
+                # one piece per character and every window around a hit is verified, as before.
+                self._legacy[entry_id] = _legacy_pieces(entry.phrase, entry.max_edits + 1)
+        self._compile()
+
+    def _compile(self) -> None:
+        # value per key: (key length, ((entry id, offset of the piece or -1 for an exact key), ...))
+        table: dict[str, list[tuple[int, int]]] = {}
+        for entry_id, entry in enumerate(self._entries):
+            table.setdefault(f" {entry.phrase} ", []).append((entry_id, -1))
+            for piece, offset in self._pieces.get(entry_id, ()):
+                table.setdefault(piece, []).append((entry_id, offset))
+            for piece in self._legacy.get(entry_id, ()):
+                table.setdefault(piece, []).append((entry_id, LEGACY))
+        automaton = ahocorasick.Automaton()
         for key, values in table.items():
-            self._automaton.add_word(key, (len(key), tuple(values)))
+            automaton.add_word(key, (len(key), tuple(values)))
         if table:
-            self._automaton.make_automaton()
+            automaton.make_automaton()
+        self._automaton = automaton
         self._built = bool(table)
+        if not self._pieces:
+            self._sample = None  # nothing fuzzy: nothing to adapt
+
+    def _adapt(self) -> None:
+        """Choose again the pieces of the fuzzy phrases whose pieces occur in the sampled text."""
+        sample = "\n".join(self._sample or ())
+        self._sample = None
+        counts: dict[str, int] = {}
+
+        def count(piece: str) -> int:
+            found = counts.get(piece)
+            if found is None:
+                found = counts[piece] = sample.count(piece)
+            return found
+
+        changed = False
+        for entry_id, pieces in self._pieces.items():
+            now = sum(count(piece) for piece, _ in pieces)
+            if now < 2:
+                continue  # rare enough already
+            entry = self._entries[entry_id]
+            better = _rare_pieces(f" {entry.phrase} ", entry.max_edits + 1, count)
+            if sum(count(p) for p, _ in better) < now:
+                self._pieces[entry_id] = better
+                changed = True
+        if changed:
+            self._compile()
 
     @property
     def size(self) -> int:
@@ -87,65 +141,135 @@ class PhraseMatcher:
         if not self._built or not folded_turns:
             return []
         text = " " + TURN_SEPARATOR.join(folded_turns) + " "
-        starts = []
-        offset = 1
-        for turn in folded_turns:
-            starts.append(offset)
-            offset += len(turn) + len(TURN_SEPARATOR)
+        if self._sample is not None:
+            self._sample.append(text)
+            self._sampled += len(text)
+            if self._sampled >= self.ADAPT_AFTER_CHARS:
+                self._adapt()
+        # where each turn begins in `text`: after " " and after each " \n "
+        starts = list(accumulate(map(len, folded_turns[:-1]), _next_start, initial=1))
         hits: list[Hit] = []
         exact_seen: set[tuple[int, int, int]] = set()
-        fuzzy_candidates: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        fuzzy_candidates: dict[tuple[int, int], list[int]] = {}
+        legacy_candidates: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        bisect_right = bisect.bisect_right
         for end_index, (length, values) in self._automaton.iter(text):
             begin = end_index - length + 1
-            for entry_id, is_piece in values:
-                # An exact key is padded with spaces: the phrase itself starts one character later
-                # (and its leading space belongs to the separator before the turn).
-                first = begin if is_piece else begin + 1
-                turn = max(0, bisect.bisect_right(starts, first) - 1)
-                base = starts[turn]
-                if is_piece:
-                    fuzzy_candidates.setdefault((entry_id, turn), []).append((first - base, end_index + 1 - base))
-                else:
+            for entry_id, offset in values:
+                if offset >= 0:
+                    # A piece of " phrase ": its first character that is not the padding space
+                    # tells the turn; `anchor` is where " phrase " begins if the piece is in place.
+                    turn = max(0, bisect_right(starts, begin + (text[begin] == " ")) - 1)
+                    fuzzy_candidates.setdefault((entry_id, turn), []).append(begin - offset - starts[turn])
+                elif offset == EXACT:
+                    # An exact key is padded with spaces: the phrase itself starts one character
+                    # later (and its leading space belongs to the separator before the turn).
+                    first = begin + 1
+                    turn = max(0, bisect_right(starts, first) - 1)
+                    base = starts[turn]
                     start = first - base
                     exact_seen.add((entry_id, turn, start))
                     hits.append(Hit(entry_id, turn, start, end_index - base))
-        for (entry_id, turn), spans in fuzzy_candidates.items():
-            for hit in self._verify(entry_id, turn, folded_turns[turn], spans):
-                if (entry_id, turn, hit.start) not in exact_seen:
-                    hits.append(hit)
+                else:
+                    turn = max(0, bisect_right(starts, begin) - 1)
+                    base = starts[turn]
+                    legacy_candidates.setdefault((entry_id, turn), []).append((begin - base, end_index + 1 - base))
+        if fuzzy_candidates or legacy_candidates:
+            bounds_cache: dict[int, tuple[list[int], list[int]]] = {}
+            for (entry_id, turn), anchors in fuzzy_candidates.items():
+                anchor = anchors[0]
+                if (entry_id, turn, anchor + 1) in exact_seen and anchors.count(anchor) == len(anchors):
+                    # Every piece pins the one place where the phrase is, exactly. When that is the
+                    # phrase's only exact hit in the turn, it is the only window at 100%: it wins
+                    # over every window it overlaps (all those pinned here), and as an exact hit
+                    # it is reported already. Nothing to verify.
+                    if sum(1 for e, t, _ in exact_seen if e == entry_id and t == turn) == 1:
+                        continue
+                bounds = bounds_cache.get(turn)
+                if bounds is None:
+                    bounds = bounds_cache[turn] = _word_starts_ends(folded_turns[turn])
+                for hit in self._verify(entry_id, turn, folded_turns[turn], anchors, bounds):
+                    if (entry_id, turn, hit.start) not in exact_seen:
+                        hits.append(hit)
+            for (entry_id, turn), spans in legacy_candidates.items():
+                for hit in self._verify_legacy(entry_id, turn, folded_turns[turn], spans):
+                    if (entry_id, turn, hit.start) not in exact_seen:
+                        hits.append(hit)
         hits.sort(key=lambda h: (h.turn, h.start, h.entry))
         return hits
 
-    def _verify(self, entry_id: int, turn: int, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
-        """Word windows around piece hits whose similarity to the phrase reaches the fuzzy level."""
+    def _verify(self, entry_id: int, turn: int, text: str, anchors: list[int],
+                bounds: tuple[list[int], list[int]]) -> list[Hit]:
+        """The word windows whose similarity to the phrase reaches the fuzzy level.
+
+        A window within k edits of the phrase (k = `max_edits`), padded with the spaces around it,
+        is within k edits of " phrase ", so one of the k + 1 disjoint pieces of " phrase " is in it
+        unchanged, shifted by at most k characters from its place in the phrase. Each piece hit
+        thus pins where the window starts and ends, +- k: only windows of words - 1 to words + 1
+        words starting and ending there are verified. This finds exactly the windows of that
+        size anywhere in the turn whose similarity reaches the level.
+        """
         entry = self._entries[entry_id]
-        bounds = _word_bounds(text)
-        n = len(bounds)
+        word_starts, word_ends = bounds
+        n = len(word_starts)
+        k = entry.max_edits
+        length = len(entry.phrase)
+        cutoff = entry.fuzzy / 100.0
+        words = entry.words
+        phrase = entry.phrase
+        similarity = Levenshtein.normalized_similarity
+        bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+        scored: dict[tuple[int, int], float] = {}
+        tried: set[tuple[int, int]] = set()
+        for anchor in (anchors if len(anchors) == 1 else set(anchors)):
+            phrase_start = anchor + 1  # the phrase starts after the leading space of " phrase "
+            phrase_end = phrase_start + length
+            for i in range(bisect_left(word_starts, phrase_start - k), bisect_right(word_starts, phrase_start + k)):
+                # windows of words - 1 .. words + 1 words from word i that end near phrase_end
+                for j in range(max(i + 1, i + words - 1, bisect_left(word_ends, phrase_end - k) + 1),
+                               min(n, i + words + 1, bisect_right(word_ends, phrase_end + k)) + 1):
+                    if (i, j) in tried:
+                        continue
+                    tried.add((i, j))
+                    sim = similarity(text[word_starts[i] : word_ends[j - 1]], phrase, score_cutoff=cutoff)
+                    if sim >= cutoff:
+                        scored[(i, j)] = sim
+        return _best(entry_id, turn, scored, word_starts, word_ends) if scored else []
+
+    def _verify_legacy(self, entry_id: int, turn: int, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
+        """Every word window near a piece hit, for phrases with more edits than characters."""
+        entry = self._entries[entry_id]
+        word_starts, word_ends = _word_starts_ends(text)
+        n = len(word_starts)
         cutoff = entry.fuzzy / 100.0
         scored: dict[tuple[int, int], float] = {}
         for span_start, span_end in spans:
-            first = max(0, _word_at(bounds, span_start) - entry.words)
-            last = min(n - 1, _word_at(bounds, max(span_start, span_end - 1)) + entry.words)
+            first = max(0, _word_at(word_starts, span_start) - entry.words)
+            last = min(n - 1, _word_at(word_starts, max(span_start, span_end - 1)) + entry.words)
             for i in range(first, last + 1):
                 for size in (entry.words - 1, entry.words, entry.words + 1):
                     j = i + size
                     if size < 1 or j > n or (i, j) in scored:
                         continue
-                    window_start, window_end = bounds[i][0], bounds[j - 1][1]
+                    window_start, window_end = word_starts[i], word_ends[j - 1]
                     if window_end <= span_start or window_start >= span_end:
                         continue  # the window must contain the piece that pinned it
                     sim = Levenshtein.normalized_similarity(text[window_start:window_end], entry.phrase, score_cutoff=cutoff)
                     if sim >= cutoff:
                         scored[(i, j)] = sim
-        # Keep the best non-overlapping windows.
-        chosen: list[Hit] = []
-        taken: list[tuple[int, int]] = []
-        for (i, j), sim in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
-            if any(i < b and a < j for a, b in taken):
-                continue
-            taken.append((i, j))
-            chosen.append(Hit(entry_id, turn, bounds[i][0], bounds[j - 1][1], round(sim * 100, 1)))
-        return chosen
+        return _best(entry_id, turn, scored, word_starts, word_ends)
+
+
+def _best(entry_id: int, turn: int, scored: dict[tuple[int, int], float], word_starts: list[int], word_ends: list[int]) -> list[Hit]:
+    """The best non-overlapping windows, best first."""
+    chosen: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+    for (i, j), sim in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
+        if any(i < b and a < j for a, b in taken):
+            continue
+        taken.append((i, j))
+        chosen.append(Hit(entry_id, turn, word_starts[i], word_ends[j - 1], round(sim * 100, 1)))
+    return chosen
 
 
 def _max_edits(length: int, fuzzy: int) -> int:
@@ -157,28 +281,84 @@ def _max_edits(length: int, fuzzy: int) -> int:
     return int((1 - f) * length / f + 1e-9)
 
 
-def _pieces(phrase: str, count: int) -> list[str]:
-    """Cut `phrase` into `count` contiguous pieces of near-equal length (the pigeonhole)."""
-    count = max(1, min(count, len(phrase)))
-    size, extra = divmod(len(phrase), count)
+def _even_pieces(padded: str, count: int) -> list[tuple[str, int]]:
+    """`padded` cut into `count` contiguous pieces of near-equal length, with their offsets."""
+    count = max(1, min(count, len(padded)))
+    size, extra = divmod(len(padded), count)
     pieces, at = [], 0
     for k in range(count):
         step = size + (1 if k < extra else 0)
-        pieces.append(phrase[at : at + step])
+        pieces.append((padded[at : at + step], at))
         at += step
-    return [p for p in pieces if p]
+    return [p for p in pieces if p[0]]
 
 
-def _word_bounds(text: str) -> list[tuple[int, int]]:
-    bounds = []
-    at = 0
-    for word in text.split(" "):
-        if word:
-            bounds.append((at, at + len(word)))
-        at += len(word) + 1
-    return bounds
+def _rare_pieces(padded: str, count: int, frequency, longest: int = 12) -> list[tuple[str, int]]:
+    """`count` disjoint substrings of `padded` (2 to `longest` characters) of least total
+    `frequency`; among equals, longer ones. Any `count` disjoint pieces keep the pigeonhole."""
+    n = len(padded)
+    if n < 2 * count:
+        return _even_pieces(padded, count)
+    # cost[a][b]: frequency of padded[a:b] plus a tie-break for short pieces. A piece that never
+    # occurs makes every longer piece with the same start free too: no need to count those.
+    cost: list[dict[int, float]] = []
+    for a in range(n):
+        row: dict[int, float] = {}
+        seen = True
+        for b in range(a + 2, min(n, a + longest) + 1):
+            found = frequency(padded[a:b]) if seen else 0
+            seen = found > 0
+            row[b] = found + 0.5 ** (b - a)
+        cost.append(row)
+    inf = float("inf")
+    # best[c][i]: least cost of c pieces inside padded[:i], and the pieces.
+    best: list[list[tuple[float, tuple]]] = [[(0.0, ())] * (n + 1)] + [[(inf, ())] * (n + 1) for _ in range(count)]
+    for c in range(1, count + 1):
+        row_c, prev = best[c], best[c - 1]
+        for i in range(1, n + 1):
+            choice = row_c[i - 1]
+            for a in range(max(0, i - longest), i - 1):
+                if prev[a][0] == inf:
+                    continue
+                total = prev[a][0] + cost[a][i]
+                if total < choice[0]:
+                    choice = (total, prev[a][1] + ((a, i),))
+            row_c[i] = choice
+    return [(padded[a:b], a) for a, b in best[count][n][1]]
 
 
-def _word_at(bounds: list[tuple[int, int]], offset: int) -> int:
-    starts = [b[0] for b in bounds]
+def _word_starts_ends(text: str) -> tuple[list[int], list[int]]:
+    """Start and end offsets of the words of a folded text (single spaces, no padding)."""
+    if not text:
+        return [], []
+    if "  " in text or text[0] == " " or text[-1] == " ":  # not folded: the slow, general way
+        starts: list[int] = []
+        ends: list[int] = []
+        at = 0
+        for word in text.split(" "):
+            if word:
+                starts.append(at)
+                ends.append(at + len(word))
+            at += len(word) + 1
+        return starts, ends
+    ends = list(accumulate(map(len, text.split(" ")), _next_end))
+    starts = [0]
+    starts.extend([e + 1 for e in ends[:-1]])
+    return starts, ends
+
+
+def _next_start(start: int, length: int) -> int:
+    return start + length + 3  # len(TURN_SEPARATOR)
+
+
+def _next_end(end: int, length: int) -> int:
+    return end + 1 + length
+
+
+def _legacy_pieces(phrase: str, count: int) -> list[str]:
+    """`phrase` cut into at most len(phrase) contiguous pieces of near-equal length."""
+    return [p for p, _ in _even_pieces(phrase, count)]
+
+
+def _word_at(starts: list[int], offset: int) -> int:
     return max(0, bisect.bisect_right(starts, offset) - 1)
