@@ -65,7 +65,8 @@ def test_json_shape(cli):
     result = doc["results"][0]
     for key in ("conversation_id", "source", "agent", "language", "ruleset", "score", "passed", "auto_failed", "categories", "findings"):
         assert key in result
-    finding = next(f for f in doc["results"][1]["findings"] if f["rule"] == "calm-down")
+    bad = next(r for r in doc["results"] if r["conversation_id"] == "bad")
+    finding = next(f for f in bad["findings"] if f["rule"] == "calm-down")
     assert finding["status"] == "fail" and finding["turn"] == 3 and finding["match"] == "Cálmese"
     assert finding["tip"].startswith("Reconozca")
 

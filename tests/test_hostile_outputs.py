@@ -75,8 +75,7 @@ def test_json_keeps_text_exact_and_escaped(cli, evil, fmt):
     assert results[0]["conversation_id"] == "[link=http://evil]c1[/link]"
 
 
-@pytest.mark.parametrize("details", [False, pytest.param(True, marks=pytest.mark.xfail(
-    reason="render/csvout.py --details writes turn text with raw ESC/BEL; issue 7, for the reports owner", strict=True))])
+@pytest.mark.parametrize("details", [False, True])
 def test_csv_defuses_formulas(cli, evil, details):
     out = _run(cli, "csv", evil, *(["--details"] if details else []))
     _no_terminal_escapes(out)
@@ -158,8 +157,6 @@ def test_builtin_rulesets_pass_the_guard():
 # --- Determinism -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="expand_paths sorts only inside folders; named files keep their order. Sorting them "
-                   "changes the golden outputs of test_cli_contracts (regenerate them with the fix); issue 7", strict=True)
 def test_expand_paths_sorts_whatever_the_order(tmp_path):
     from cx_audit.inputs.files import expand_paths
 
@@ -173,8 +170,6 @@ def test_expand_paths_sorts_whatever_the_order(tmp_path):
     assert forward == backward == folder == sorted(names)
 
 
-@pytest.mark.xfail(reason="expand_paths sorts only inside folders; named files keep their order. Sorting them "
-                   "changes the golden outputs of test_cli_contracts (regenerate them with the fix); issue 7", strict=True)
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_byte_identical_across_runs_and_argument_order(cli, tmp_path, fmt):
     core = ROOT / "tests" / "data" / "core"

@@ -299,7 +299,8 @@ def test_notes_state_parts_and_media_only_messages_are_never_scored():
     text = all_text(transcripts)
     assert "Nota interna" not in text and "Cuenta bloqueada" not in text
     assert "<p>" not in text and "&nbsp;" not in text and "<b>" not in text
-    zendesk, intercom, twilio = transcripts
+    by_format = {t.format: t for t in transcripts}  # files are read in path order, not argument order
+    zendesk, intercom, twilio = by_format["zendesk"], by_format["intercom"], by_format["twilio"]
     assert [u.role for u in zendesk.turns] == [CUSTOMER, AGENT, CUSTOMER]
     assert intercom.turns[0].text == "Hola, no puedo entrar a mi cuenta Me dice contraseña incorrecta"  # first message from `source`
     assert [u.speaker for u in twilio.turns] == ["whatsapp:+34600000000", "agente.lucia"]  # by index, media-only dropped

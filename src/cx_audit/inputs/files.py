@@ -36,7 +36,7 @@ SKIP_SUFFIXES = {".pyc", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".wav"
 
 
 def expand_paths(paths: list[str]) -> tuple[list[str], list[InputError]]:
-    """Expand folders and globs into a sorted, de-duplicated list of files ("-" kept as is)."""
+    """Expand folders and globs into a de-duplicated list of files sorted by path ("-" first)."""
     found: list[str] = []
     errors: list[InputError] = []
     for raw in paths:
@@ -62,6 +62,8 @@ def expand_paths(paths: list[str]) -> tuple[list[str], list[InputError]]:
         if key not in seen:
             seen.add(key)
             unique.append(path)
+    # Output never depends on the order the files were named in: stdin first, then by path.
+    unique.sort(key=lambda p: (p != "-", os.path.normpath(p) if p != "-" else ""))
     return unique, errors
 
 

@@ -10,6 +10,7 @@ import csv
 from typing import IO, Any
 
 from cx_audit.errors import InputError
+from cx_audit.render.sanitize import safe
 from cx_audit.render.records import CSV_DETAIL_COLUMNS, CSV_FIXED_COLUMNS, CSV_META_COLUMNS, findings
 from cx_audit.results import ConversationResult
 from cx_audit.ruleset.model import Ruleset
@@ -26,7 +27,7 @@ def cell(value: Any) -> str:
         return f"{value:.2f}".rstrip("0").rstrip(".") if value == value else ""
     if isinstance(value, int):
         return str(value)
-    text = str(value)
+    text = safe(str(value))
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

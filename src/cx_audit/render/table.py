@@ -6,7 +6,6 @@ and control characters are replaced, so `[bold red]` or an escape sequence print
 
 from __future__ import annotations
 
-import re
 from typing import IO
 
 from rich.console import Console
@@ -14,12 +13,12 @@ from rich.table import Table
 from rich.text import Text
 
 from cx_audit.errors import InputError
+from cx_audit.render.sanitize import safe  # noqa: F401  (re-exported for the other renderers)
 from cx_audit.results import FAIL, ConversationResult
 from cx_audit.ruleset.model import Ruleset
 from cx_audit.scoring import band
 
 SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 PIPE_WIDTH = 160  # a report written to a file or pipe is read in an editor, not an 80-column terminal
@@ -31,11 +30,6 @@ def report_console(out: IO[str] | None = None, **kwargs) -> Console:
     if not console.is_terminal:
         console.width = max(console.width, PIPE_WIDTH)
     return console
-
-
-def safe(text: str) -> str:
-    """Printable text: control characters (ESC among them) shown as U+FFFD."""
-    return _CONTROL.sub("\ufffd", text)
 
 
 BAND_STYLES = {"pass": "green", "near": "yellow", "low": "red", "": "dim"}
