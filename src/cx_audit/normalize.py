@@ -4,9 +4,10 @@
 letter or digit turned into a space, runs of spaces collapsed, no leading or trailing space.
 `fold_keep_punct(text)`: lower case and accents removed, punctuation kept (what `regex` rules see).
 
-Both are one `str.translate` with a table built once, plus a whitespace collapse: no per-character
-Python loop and no `unicodedata` call per turn. Characters outside the table (CJK, emoji) pass
-through `fold_keep_punct` unchanged; `fold` turns symbols and emoji into spaces.
+Both are one `str.translate` with a table built once (for the Basic Multilingual Plane), plus a
+whitespace collapse: no per-character Python loop and no `unicodedata` call per turn. Letters of
+scripts without case or accents (CJK) pass through; symbols in the plane become spaces in `fold`;
+characters beyond it (most emoji) pass through both unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TABLE_LIMIT = 0x3000  # Latin, Greek, Cyrillic and general punctuation; enough for es/en
+_TABLE_LIMIT = 0x10000  # the Basic Multilingual Plane: fullwidth letters, ligatures, U+3000 included
 
 
 def _base_char(ch: str) -> str:
@@ -30,7 +31,7 @@ def _build_tables() -> tuple[dict[int, str], dict[int, str]]:
         ch = chr(code)
         cat = unicodedata.category(ch)
         base = _base_char(ch) if cat[0] in "LN" else ch
-        if ch == "ß":
+        if ch in "ßẞ":
             base = "ss"
         if cat == "Mn":
             base = ""  # a combining accent typed separately ("a" + U+0301) folds away with it
@@ -69,8 +70,15 @@ _SEPARATORS = "".join(chr(c) for c, v in _WORDS_ONLY.items() if v == " ")
 _WORD_RUN = re.compile("[^" + re.escape(_SEPARATORS) + "]+")
 
 
+# A run folds to nothing only if it is made of combining marks (and ideographic spaces, which
+# the table does not reach but `split` removes): without those, every run is a word.
+_FOLDS_AWAY = re.compile("[" + re.escape("".join(chr(c) for c, v in _WORDS_ONLY.items() if v == "") + "\u3000") + "]")
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Character spans in `text` of the words that `fold(text)` keeps, in order."""
+    if _FOLDS_AWAY.search(text) is None:
+        return [m.span() for m in _WORD_RUN.finditer(text)]
     return [m.span() for m in _WORD_RUN.finditer(text) if fold(m.group())]
 
 
