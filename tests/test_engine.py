@@ -123,3 +123,28 @@ def test_language_detection():
     assert detect_language(conv(("agent", "Buenos días, ¿en qué puedo ayudarle?"), ("customer", "Tengo un problema con la factura"))) == "es"
     assert detect_language(conv(("agent", "Thank you for calling, how can I help you?"), ("customer", "My bill is wrong"))) == "en"
     assert detect_language(conv(("agent", "123 456"))) == ""
+
+
+def test_repetition_across_block_boundaries_and_in_very_long_calls(engine):
+    import tracemalloc
+
+    import random
+
+    rng = random.Random(7)
+    syllables = ["ba", "ke", "li", "mo", "nu", "pa", "re", "si", "to", "vu", "za", "ge"]
+
+    def word() -> str:
+        return "".join(rng.choice(syllables) for _ in range(3))
+
+    filler = [("customer", " ".join(word() for _ in range(6))) for _ in range(100)]
+    ask = ("customer", "quiero que me devuelvan el dinero de la factura")
+    turns = filler[:60] + [ask] + filler[60:70] + [ask]  # the request at eligible turns 61 and 72
+    result = outcome(engine, conv(*turns), "repeated-request")
+    assert result.status == "fail" and [e.turn for e in result.evidence] == [72]
+    # 20,000 customer turns: bounded work and memory (the old all-pairs matrix needed ~1.6 GB).
+    long_call = conv(*[("customer", " ".join(word() for _ in range(6))) for _ in range(20000)])
+    tracemalloc.start()
+    outcome(engine, long_call, "repeated-request")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200 * 1024 * 1024

@@ -142,8 +142,6 @@ def test_hundred_thousand_turns_are_read(tmp_path):
     assert len(items) == 1 and len(items[0].turns) == 100_000
 
 
-@pytest.mark.skip(reason="engine: the repetition rule compares every turn with every other "
-                  "(process.cdist, an n x n matrix): 100,000 turns took 440 s and 9.9 GB; issue 7, for the engine")
 def test_hundred_thousand_turns_are_scored(cli, tmp_path):
     path = tmp_path / "long.txt"
     _many_turns(path, 100_000)
