@@ -15,10 +15,11 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
-# Score the samples with the built-in Spanish ruleset and print the report. Some samples are
-# meant to fail, so --exit-zero keeps make happy; exit 2 (an error) still stops it.
+# Score the samples and print the report: the Spanish conversations with the built-in Spanish
+# ruleset, the English ones with its English twin (--lang auto). Some samples are meant to fail,
+# so --exit-zero keeps make happy; exit 2 (an error) still stops it.
 demo: install
-	$(BIN)/cx-audit score samples/ --exit-zero
+	$(BIN)/cx-audit score samples/ --lang auto --exit-zero
 
 # The HTML report's browser test needs Debian's chromium: installed here when we can (root with
 # apt-get, as on CI); elsewhere the test is skipped with its reason.
