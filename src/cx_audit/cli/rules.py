@@ -1,19 +1,20 @@
-"""`cx-audit rules list|show|validate`: rules as documentation."""
+"""`cx-audit rules list|show|validate|test`: rules as documentation, and their fixtures as proof."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from cx_audit.cli import EXIT_ERROR, EXIT_OK, fail, rules_app
+from cx_audit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, rules_app
 from cx_audit.errors import RulesetError
-from cx_audit.ruleset import load_ruleset
-from cx_audit.ruleset.loader import ruleset_names
-from cx_audit.ruleset.model import Rule, Ruleset
 from cx_audit.render.table import report_console
+from cx_audit.ruleset import load_ruleset
+from cx_audit.ruleset.loader import builtin_names, ruleset_names
+from cx_audit.ruleset.model import Rule, Ruleset
 
 RULESET_OPTION = typer.Option([], "--ruleset", "-r", help="Built-in or rule-pack ruleset name, or a YAML file. Repeatable. Default: every built-in and installed ruleset.")
 
@@ -109,3 +110,81 @@ def validate(files: list[str] = typer.Argument(..., help="Ruleset YAML files (or
             continue
         sys.stdout.write(f"{rs.path}: ok ({len(rs.rules)} rules, {len(rs.categories)} categories)\n")
     return code
+
+
+@rules_app.command("test")
+def test_rules(
+    paths: list[str] = typer.Argument(None, help="Ruleset files (their fixtures/<id>/ folder is run), fixture folders or fixture files. Default: every built-in ruleset."),
+    ruleset: list[str] = typer.Option([], "--ruleset", "-r", help="The ruleset that fixture folders/files are tested with (built-in name or YAML file). Default: the one the folder belongs to."),
+) -> int:
+    """Run annotated fixture transcripts: exit 0 when every annotation holds, 1 on missed or
+    unexpected findings (fixture:line), 2 when a fixture names an unknown rule or cannot be read."""
+    from pathlib import Path
+
+    from cx_audit.ruleset.fixtures import (
+        ERROR,
+        FIXTURE_EXTENSIONS,
+        Problem,
+        RulesetResult,
+        check_ruleset,
+        find_fixtures,
+        read_fixture,
+        ruleset_for_fixtures,
+        run_fixtures,
+    )
+
+    results: list[RulesetResult] = []
+    try:
+        chosen = [load_ruleset(name) for name in ruleset]
+        if not paths:
+            for rs in chosen or [load_ruleset(name) for name in builtin_names()]:
+                results.append(check_ruleset(rs))
+        for path in paths or []:
+            is_yaml = path.lower().endswith((".yaml", ".yml"))
+            if os.path.isdir(path) and any(p.suffix.lower() in (".yaml", ".yml") for p in Path(path).iterdir()):
+                for file in sorted(Path(path).iterdir()):  # a folder of rulesets
+                    if file.suffix.lower() in (".yaml", ".yml") and file.is_file():
+                        results.append(check_ruleset(load_ruleset(str(file))))
+            elif os.path.isdir(path) or (os.path.isfile(path) and path.lower().endswith(FIXTURE_EXTENSIONS)):
+                fixtures = find_fixtures(Path(path)) if os.path.isdir(path) else [read_fixture(path)]
+                for rs in chosen or [ruleset_for_fixtures(path)]:
+                    result = run_fixtures(rs, fixtures, path)
+                    if not fixtures:
+                        result.errors.append(Problem(ERROR, path, None, "no fixture files (.txt, .log, .json) here"))
+                    results.append(result)
+            elif is_yaml or not os.path.exists(path):  # a ruleset file, or a built-in / pack name
+                results.append(check_ruleset(load_ruleset(path)))
+            else:
+                fail(f"{path}: not a ruleset file, a fixture folder or a fixture file ({', '.join(FIXTURE_EXTENSIONS)})")
+    except RulesetError as err:
+        for line in err.problems:
+            sys.stderr.write(f"{line}\n")
+        return EXIT_ERROR
+
+    missed = unexpected = errors = 0
+    for result in results:
+        for problem in result.errors:
+            sys.stderr.write(f"{problem}\n")
+        for fixture in result.fixtures:
+            for problem in fixture.problems:
+                stream = sys.stderr if problem.kind == "error" else sys.stdout
+                stream.write(f"{problem}\n")
+        missed += result.count("missed")
+        unexpected += result.count("unexpected")
+        errors += result.count("errors")
+    fixtures = sum(len(r.fixtures) for r in results)
+    annotations = sum(r.annotations for r in results)
+    summary = (
+        f"{_plural(len(results), 'ruleset')}, {_plural(fixtures, 'fixture')}, {_plural(annotations, 'annotation')}, "
+        f"{missed} missed, {unexpected} unexpected"
+    )
+    if errors:
+        summary += f", {_plural(errors, 'error')}"
+    sys.stdout.write(f"rules test: {summary}\n")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if missed or unexpected else EXIT_OK
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
