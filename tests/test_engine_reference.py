@@ -111,3 +111,28 @@ def test_fuzzy_matcher_matches_reference(fuzzy):
         turns = [fold(" ".join(_typos(rng, rng.choice(chosen)) for _ in range(rng.randint(1, 4)))) for _ in range(rng.randint(1, 6))]
         as_tuples = lambda hits: [(h.entry, h.turn, h.start, h.end, h.similarity) for h in hits]  # noqa: E731
         assert as_tuples(fast.scan(turns)) == as_tuples(reference.scan(turns)), turns
+
+
+def test_regex_prefilter_literals_are_required():
+    """Whenever a rule regex matches a turn, one of its required literals is in the folded turn
+    (or the turn holds a character that turns the prefilter off)."""
+    from cx_audit.engine.literals import has_unsafe_characters, required_literals
+    from cx_audit.model import Turn
+    from cx_audit.normalize import fold, fold_keep_punct
+
+    rng = random.Random(3)
+    patterns = [p for name in ("es", "en") for r in load_ruleset(name).rules
+                for p in r.regex + (r.trigger.regex if r.trigger else ())]
+    for pattern in patterns:
+        literals = required_literals(pattern)
+        if not literals:
+            continue
+        words = [w for lit in literals for w in lit.split()] + ["No", "¡Sí!", "señor,", "½", "ﬁn", "100%", "Ú", "..."]
+        compiled = __import__("re").compile(pattern)
+        for _ in range(300):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+            if rng.random() < 0.3:
+                text = rng.choice(sorted(literals)).upper() + rng.choice([",", ".", "", "!"]) + " " + text
+            if compiled.search(fold_keep_punct(text)) and not has_unsafe_characters([Turn("agent", text)]):
+                padded = f" {fold(text)} "
+                assert any(lit in padded for lit in literals), (pattern, text)

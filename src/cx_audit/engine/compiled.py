@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 
 from rapidfuzz import fuzz, process
 
+from cx_audit.engine.literals import has_unsafe_characters, required_literals
 from cx_audit.engine.matcher import Hit, PhraseMatcher
 from cx_audit.engine.metrics import METRIC_FUNCTIONS
 from cx_audit.model import Transcript
@@ -38,6 +39,9 @@ class _CompiledRule:
     index: int
     regex: list[re.Pattern] = field(default_factory=list)
     trigger_regex: list[re.Pattern] = field(default_factory=list)
+    # per pattern: True when it runs only on turns holding one of its required literals
+    regex_filtered: list[bool] = field(default_factory=list)
+    trigger_filtered: list[bool] = field(default_factory=list)
 
 
 class _Conversation:
@@ -47,14 +51,18 @@ class _Conversation:
         self.transcript = transcript
         self.turns = transcript.turns
         self.folded = folded
-        self._punct: list[str] | None = None
+        self._punct: list[str | None] = [None] * len(folded)
         self._scopes: dict[tuple, list[int]] = {}
         self.timed = any(t.start is not None for t in self.turns)
+        # (rule index, slot, pattern index) -> turns holding a required literal of the pattern;
+        # None when the prefilter is off for this conversation
+        self.literal_turns: dict[tuple[int, int, int], set[int]] | None = None
 
     def punct(self, i: int) -> str:
-        if self._punct is None:
-            self._punct = [fold_keep_punct(t.text) for t in self.turns]
-        return self._punct[i]
+        text = self._punct[i]
+        if text is None:
+            text = self._punct[i] = fold_keep_punct(self.turns[i].text)
+        return text
 
     def select(self, scope: Scope, speakers: tuple[str, ...] | None = None) -> list[int] | None:
         """Turn indices in scope; None when the scope needs times and the transcript has none."""
@@ -102,6 +110,8 @@ class CompiledRuleset:
         self.rules: list[_CompiledRule] = []
         # entry id -> [(rule index, slot)]: who cares about a phrase hit
         self._owners: dict[int, list[tuple[int, int]]] = {}
+        # literal entry id -> [(rule index, slot, pattern index)]: the regexes it prefilters
+        self._literal_owners: dict[int, list[tuple[int, int, int]]] = {}
         for rule in ruleset.rules:
             if not rule.enabled:
                 continue
@@ -110,10 +120,23 @@ class CompiledRuleset:
             self._own(rule.phrases, rule.fuzzy, compiled.index, MAIN)
             self._own(rule.unless, 0, compiled.index, UNLESS)
             compiled.regex = [re.compile(p) for p in rule.regex]
+            compiled.regex_filtered = [self._prefilter(p, compiled.index, MAIN, k) for k, p in enumerate(compiled.regex)]
             if rule.trigger is not None:
                 self._own(rule.trigger.phrases, rule.trigger.fuzzy, compiled.index, TRIGGER)
                 compiled.trigger_regex = [re.compile(p) for p in rule.trigger.regex]
+                compiled.trigger_filtered = [
+                    self._prefilter(p, compiled.index, TRIGGER, k) for k, p in enumerate(compiled.trigger_regex)
+                ]
+        self.prefiltered = bool(self._literal_owners)
         self.matcher.build()
+
+    def _prefilter(self, pattern: re.Pattern, rule_index: int, slot: int, k: int) -> bool:
+        literals = required_literals(pattern)
+        if not literals:
+            return False
+        for literal in literals:
+            self._literal_owners.setdefault(self.matcher.add_literal(literal), []).append((rule_index, slot, k))
+        return True
 
     def _own(self, phrases: tuple[str, ...], fuzzy: int, rule_index: int, slot: int) -> None:
         for phrase in phrases:
@@ -126,9 +149,16 @@ class CompiledRuleset:
         folded = [fold(t.text) for t in transcript.turns]
         conv = _Conversation(transcript, folded)
         per_rule: dict[tuple[int, int], list[Hit]] = {}
+        literal_turns: dict[tuple[int, int, int], set[int]] = {}
+        literal_owners = self._literal_owners
         for hit in self.matcher.scan(folded):
             for owner in self._owners.get(hit.entry, ()):
                 per_rule.setdefault(owner, []).append(hit)
+            if hit.entry in literal_owners:
+                for key in literal_owners[hit.entry]:
+                    literal_turns.setdefault(key, set()).add(hit.turn)
+        if self.prefiltered and not has_unsafe_characters(transcript.turns):
+            conv.literal_turns = literal_turns
         outcomes = []
         for compiled in self.rules:
             evaluate_kind = KINDS[compiled.rule.kind]
@@ -169,8 +199,14 @@ def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot:
     wanted = set(turns)
     found = [(h.turn, h.start, h.end, None) for h in per_rule.get((compiled.index, slot), ()) if h.turn in wanted]
     patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex if slot == MAIN else []
-    for pattern in patterns:
-        for i in turns:
+    filtered = compiled.trigger_filtered if slot == TRIGGER else compiled.regex_filtered
+    for k, pattern in enumerate(patterns):
+        candidates = turns
+        if conv.literal_turns is not None and filtered[k]:
+            # Turns without any string the pattern requires cannot match: not searched.
+            holding = conv.literal_turns.get((compiled.index, slot, k))
+            candidates = [i for i in turns if i in holding] if holding else ()
+        for i in candidates:
             m = pattern.search(conv.punct(i))
             if m:
                 found.append((i, -1, -1, m.group() or conv.punct(i)[:40]))

@@ -21,7 +21,7 @@ import ahocorasick
 from rapidfuzz.distance import Levenshtein
 
 TURN_SEPARATOR = " \n "
-EXACT, LEGACY = -1, -2  # in the automaton's values, instead of a fuzzy piece's offset
+EXACT, LEGACY, LITERAL = -1, -2, -3  # in the automaton's values, instead of a fuzzy piece's offset
 
 
 @dataclass(slots=True, frozen=True)
@@ -41,6 +41,7 @@ class _Entry:
     fuzzy: int  # 0 = exact only
     words: int
     max_edits: int
+    literal: bool = False  # a regex prefilter string, not a phrase
 
 
 class PhraseMatcher:
@@ -75,6 +76,17 @@ class PhraseMatcher:
         self._index[key] = entry_id
         return entry_id
 
+    def add_literal(self, literal: str) -> int:
+        """Register a plain string, found anywhere (not only as whole words): the prefilter of a
+        regex (see literals.py). Its hits carry the turn and the offsets of the string."""
+        key = (literal, LITERAL)
+        if key in self._index:
+            return self._index[key]
+        entry_id = len(self._entries)
+        self._entries.append(_Entry(literal, 0, 0, 0, literal=True))
+        self._index[key] = entry_id
+        return entry_id
+
     def build(self) -> None:
         for entry_id, entry in enumerate(self._entries):
             if entry.fuzzy and entry.max_edits + 1 <= len(entry.phrase):
@@ -89,7 +101,10 @@ class PhraseMatcher:
         # value per key: (key length, ((entry id, offset of the piece or -1 for an exact key), ...))
         table: dict[str, list[tuple[int, int]]] = {}
         for entry_id, entry in enumerate(self._entries):
-            table.setdefault(f" {entry.phrase} ", []).append((entry_id, -1))
+            if entry.literal:
+                table.setdefault(entry.phrase, []).append((entry_id, LITERAL))
+                continue
+            table.setdefault(f" {entry.phrase} ", []).append((entry_id, EXACT))
             for piece, offset in self._pieces.get(entry_id, ()):
                 table.setdefault(piece, []).append((entry_id, offset))
             for piece in self._legacy.get(entry_id, ()):
@@ -170,6 +185,10 @@ class PhraseMatcher:
                     start = first - base
                     exact_seen.add((entry_id, turn, start))
                     hits.append(Hit(entry_id, turn, start, end_index - base))
+                elif offset == LITERAL:
+                    turn = max(0, bisect_right(starts, begin + (text[begin] == " ")) - 1)
+                    base = starts[turn]
+                    hits.append(Hit(entry_id, turn, begin - base, end_index + 1 - base))
                 else:
                     turn = max(0, bisect_right(starts, begin) - 1)
                     base = starts[turn]

@@ -167,6 +167,7 @@ class DelimitedLoader:
         extras = [(i, name) for i, name in enumerate(header) if i not in used and name]
 
         groups: dict[str, RowGroup] = {}
+        roles: dict[tuple[str, str], tuple[str, str]] = {}  # (label, name) -> role_for_label, per file
         items: list[tuple[int, int, LoadItem]] = []  # (line, kind, item): errors and conversations in order
         reader = csv.reader(stream, delimiter=delimiter)
         previous = header_number
@@ -175,7 +176,7 @@ class DelimitedLoader:
                 line, previous = previous + 1, header_number + reader.line_num
                 if not row or not any(cell.strip() for cell in row):
                     continue
-                error = self._row(doc, row, header, mapping, extras, line, groups, items, options)
+                error = self._row(doc, row, header, mapping, extras, line, groups, items, options, roles)
                 if error is not None:
                     items.append((line, 0, error))
         except csv.Error as err:
@@ -198,6 +199,7 @@ class DelimitedLoader:
         groups: dict[str, RowGroup],
         items: list,
         options: LoadOptions,
+        roles: dict | None = None,
     ) -> InputError | None:
         if len(row) != len(header):
             if not (len(row) > len(header) and not any(c.strip() for c in row[len(header):])):
@@ -215,7 +217,15 @@ class DelimitedLoader:
             return InputError(doc.name, f"empty text (column {header[mapping['text']]!r}); row skipped", line)
         label = cell("speaker")
         name = cell("speaker_name")
-        role, role_source = role_for_label(label, options, name=name) if label or name else (UNKNOWN, "unknown")
+        if not (label or name):
+            role, role_source = UNKNOWN, "unknown"
+        elif roles is None:
+            role, role_source = role_for_label(label, options, name=name)
+        else:
+            found = roles.get((label, name))
+            if found is None:
+                found = roles[(label, name)] = role_for_label(label, options, name=name)
+            role, role_source = found
         turn = Turn(role=role, text=text, speaker=name or label, role_source=role_source)
         problem = None
         for key in ("start", "end"):

@@ -101,8 +101,10 @@ def _conversation_id(obj: dict) -> str:
     return _scalar_text(value)
 
 
-def _turn(obj: Any, options: LoadOptions) -> tuple[Turn | None, str | None]:
-    """A turn from one JSON object: (turn, None), (None, None) to skip it, or (None, problem)."""
+def _turn(obj: Any, options: LoadOptions, roles: dict | None = None) -> tuple[Turn | None, str | None]:
+    """A turn from one JSON object: (turn, None), (None, None) to skip it, or (None, problem).
+
+    `roles` caches role_for_label per (label, name) for one document (one set of options)."""
     if not isinstance(obj, dict):
         return None, f"expected a turn object, found {_kind(obj)}"
     role_key, role_value = _first(obj, ROLE_KEYS)
@@ -123,7 +125,13 @@ def _turn(obj: Any, options: LoadOptions) -> tuple[Turn | None, str | None]:
     if role_key and speaker_key and not name:
         name = _scalar_text(speaker_value)
     if label or name:
-        role, source = role_for_label(label, options, name=name)
+        if roles is None:
+            role, source = role_for_label(label, options, name=name)
+        else:
+            found = roles.get((label, name))
+            if found is None:
+                found = roles[(label, name)] = role_for_label(label, options, name=name)
+            role, source = found
     else:
         role, source = UNKNOWN, "unknown"
     turn = Turn(role=role, text=text, speaker=name or label, role_source=source)
@@ -138,10 +146,10 @@ def _turn(obj: Any, options: LoadOptions) -> tuple[Turn | None, str | None]:
 
 
 def _transcript(obj: dict, turns_list: list, conversation_id: str, source: str, where: str, doc: Document,
-                options: LoadOptions, line: int | None) -> Iterator[LoadItem]:
+                options: LoadOptions, line: int | None, roles: dict | None = None) -> Iterator[LoadItem]:
     turns: list[Turn] = []
     for index, raw in enumerate(turns_list, start=1):
-        turn, problem = _turn(raw, options)
+        turn, problem = _turn(raw, options, roles)
         if problem:
             yield InputError(doc.name, f"{where}turn {index}: {problem}; turn skipped", line)
         elif turn is not None:
@@ -192,9 +200,10 @@ class _Rows:
         self.doc = doc
         self.options = options
         self.groups: dict[str, RowGroup] = {}
+        self.roles: dict = {}
 
     def add(self, obj: dict, line: int, source: str, where: str) -> list[InputError]:
-        turn, problem = _turn(obj, self.options)
+        turn, problem = _turn(obj, self.options, self.roles)
         if problem:
             return [InputError(self.doc.name, f"{where}{problem}; row skipped", line)]
         conversation_id = _conversation_id(obj) or self.doc.stem
@@ -257,7 +266,7 @@ def _load_jsonl(doc: Document, options: LoadOptions, lines: Iterator[str]) -> It
         turns_list = _turns_of(obj)
         if turns_list is not None:
             conversation_id = _conversation_id(obj) or f"{doc.stem}:{number}"
-            for item in _transcript(obj, turns_list, conversation_id, f"{doc.name}:{number}", "", doc, options, number):
+            for item in _transcript(obj, turns_list, conversation_id, f"{doc.name}:{number}", "", doc, options, number, rows.roles):
                 items.append((number, 0 if isinstance(item, InputError) else 1, item))
         elif _is_turn_row(obj):
             for error in rows.add(obj, number, f"{doc.name}:{number}", ""):
