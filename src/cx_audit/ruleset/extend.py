@@ -184,24 +184,7 @@ def build_extended(b: "_Builder", root: MappingNode, top: dict[str, tuple[Node, 
         elif not (isinstance(ov_node, ScalarNode) and ov_node.tag == "tag:yaml.org,2002:null"):
             b.p.add(ov_node, "overrides must be a mapping of rule id to the keys it changes")
 
-    if "rules" in top:
-        rules_node = top["rules"][1]
-        if not isinstance(rules_node, SequenceNode):
-            b.p.add(rules_node, "rules must be a list of rules")
-        else:
-            seen_rules: dict[str, int] = {}
-            for rule_node in rules_node.value:
-                rule = b.rule(rule_node, path, categories, lists)
-                if rule is None:
-                    continue
-                if rule.id in by_id:
-                    b.p.add(rule_node, f"rule id '{rule.id}' is inherited from {parent.label}; change that rule under overrides:, or give this one another id")
-                    continue
-                if rule.id in seen_rules:
-                    b.p.add(rule_node, f"duplicate rule id '{rule.id}' (first at line {seen_rules[rule.id]})")
-                    continue
-                seen_rules[rule.id] = rule_node.start_mark.line + 1
-                rules.append(rule)
+    rules.extend(b.rules(top, path, categories, lists, inherited=parent.label, taken=frozenset(by_id)))
     if rid is None:
         return None
     return Ruleset(

@@ -314,22 +314,7 @@ class _Builder:
             for lid, (_, value_node) in self.mapping(list_node, tuple(_keys(list_node)), "lists").items():
                 lists[lid] = tuple(v for _, v in self.string_list(value_node, f"list '{lid}'"))
 
-        rules: list[Rule] = []
-        if "rules" in top:
-            rules_node = top["rules"][1]
-            if not isinstance(rules_node, SequenceNode):
-                self.p.add(rules_node, "rules must be a list of rules")
-            else:
-                seen: dict[str, int] = {}
-                for rule_node in rules_node.value:
-                    rule = self.rule(rule_node, path, categories, lists)
-                    if rule is None:
-                        continue
-                    if rule.id in seen:
-                        self.p.add(rule_node, f"duplicate rule id '{rule.id}' (first at line {seen[rule.id]})")
-                        continue
-                    seen[rule.id] = rule_node.start_mark.line + 1
-                    rules.append(rule)
+        rules = self.rules(top, path, categories, lists)
         if rid is None or language is None:
             return None
         return Ruleset(
@@ -344,6 +329,31 @@ class _Builder:
             lists=lists,
             path=path,
         )
+
+    def rules(self, top: dict, path: str, categories: dict[str, Category], lists: dict[str, tuple[str, ...]], inherited: str | None = None, taken: frozenset[str] = frozenset()) -> list[Rule]:
+        """The header's `rules:` list; ids must be unique, and not in `taken` (the rules of the
+        ruleset named `inherited`, for a file that extends another)."""
+        out: list[Rule] = []
+        if "rules" not in top:
+            return out
+        rules_node = top["rules"][1]
+        if not isinstance(rules_node, SequenceNode):
+            self.p.add(rules_node, "rules must be a list of rules")
+            return out
+        seen: dict[str, int] = {}
+        for rule_node in rules_node.value:
+            rule = self.rule(rule_node, path, categories, lists)
+            if rule is None:
+                continue
+            if rule.id in taken:
+                self.p.add(rule_node, f"rule id '{rule.id}' is inherited from {inherited}; change that rule under overrides:, or give this one another id")
+                continue
+            if rule.id in seen:
+                self.p.add(rule_node, f"duplicate rule id '{rule.id}' (first at line {seen[rule.id]})")
+                continue
+            seen[rule.id] = rule_node.start_mark.line + 1
+            out.append(rule)
+        return out
 
     def rule(self, node: Node, path: str, categories: dict[str, Category], lists: dict[str, tuple[str, ...]]) -> Rule | None:
         if not isinstance(node, MappingNode):
