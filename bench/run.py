@@ -181,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "grep" not in skip:
             grep_env = dict(os.environ, LC_ALL="C")
-            result = measure(["grep", "-c", "-F", "-f", phrases_path, text_path], env=grep_env)
+            # Not /dev/null: GNU grep stops at the first match when its output goes there.
+            with tempfile.TemporaryFile() as counted:
+                result = measure(["grep", "-c", "-F", "-f", phrases_path, text_path], env=grep_env, stdout=counted)
             rows.append(("grep -c -F -f phrases (floor)", text_path, result))
         outputs = {}
         for kind in args.inputs.split(","):
