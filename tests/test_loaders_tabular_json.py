@@ -167,7 +167,7 @@ def test_json_single_object_and_conversations_wrapper(tmp_path):
     single = tmp_path / "one.json"
     single.write_text('{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}', encoding="utf-8")
     transcripts, errors, _ = load([single, DATA / "una.json"])
-    one, wrapped = transcripts
+    one, wrapped = sorted(transcripts, key=lambda t: t.conversation_id != "one")  # files are read in path order
     assert one.conversation_id == "one" and one.source.endswith("one.json")
     assert [t.role for t in one.turns] == [CUSTOMER, UNKNOWN]
     assert wrapped.conversation_id == "U-1"
