@@ -19,7 +19,7 @@ from typing import Iterator
 from cx_audit.errors import InputError
 from cx_audit.inputs import registry
 from cx_audit.inputs.base import Document, LoadItem, LoadOptions
-from cx_audit.inputs.labels import RowGroup, parse_seconds, role_for_label
+from cx_audit.inputs.labels import RowStream, parse_seconds, role_for_label
 from cx_audit.model import UNKNOWN, Turn
 
 # Canonical column -> accepted header names, most specific first.
@@ -166,9 +166,8 @@ class DelimitedLoader:
         used = set(mapping.values())
         extras = [(i, name) for i, name in enumerate(header) if i not in used and name]
 
-        groups: dict[str, RowGroup] = {}
         roles: dict[tuple[str, str], tuple[str, str]] = {}  # (label, name) -> role_for_label, per file
-        items: list[tuple[int, int, LoadItem]] = []  # (line, kind, item): errors and conversations in order
+        rows = RowStream(doc.name, options)  # errors and conversations in file order, as they complete
         reader = csv.reader(stream, delimiter=delimiter)
         previous = header_number
         try:
@@ -176,17 +175,14 @@ class DelimitedLoader:
                 line, previous = previous + 1, header_number + reader.line_num
                 if not row or not any(cell.strip() for cell in row):
                     continue
-                error = self._row(doc, row, header, mapping, extras, line, groups, items, options, roles)
+                error = self._row(doc, row, header, mapping, extras, line, rows, options, roles)
                 if error is not None:
-                    items.append((line, 0, error))
+                    yield from rows.add(line, 0, error)
+                yield from rows.after_row()
         except csv.Error as err:
-            items.append((header_number + reader.line_num, 0, InputError(doc.name, f"bad CSV: {err}; rest of file skipped", header_number + reader.line_num)))
-
-        for group in groups.values():
-            items.append((group.line, 1, group))  # type: ignore[arg-type]
-        items.sort(key=lambda entry: (entry[0], entry[1]))
-        for _, _, item in items:
-            yield item.transcript(options) if isinstance(item, RowGroup) else item
+            where = header_number + reader.line_num
+            yield from rows.add(where, 0, InputError(doc.name, f"bad CSV: {err}; rest of file skipped", where))
+        yield from rows.finish()
 
     def _row(
         self,
@@ -196,8 +192,7 @@ class DelimitedLoader:
         mapping: dict[str, int],
         extras: list[tuple[int, str]],
         line: int,
-        groups: dict[str, RowGroup],
-        items: list,
+        rows: RowStream,
         options: LoadOptions,
         roles: dict | None = None,
     ) -> InputError | None:
@@ -236,9 +231,9 @@ class DelimitedLoader:
                     problem = InputError(doc.name, f"{key} {value!r} is not seconds or hh:mm:ss; ignored", line)
                 setattr(turn, key, seconds)
 
-        group = groups.get(conversation_id)
+        group = rows.group(conversation_id, f"{doc.name}:{line}", line)
         if group is None:
-            group = groups[conversation_id] = RowGroup(conversation_id, f"{doc.name}:{line}", line)
+            return rows.late_row(conversation_id, line)
         order_error = group.add(
             turn,
             line,
@@ -253,7 +248,7 @@ class DelimitedLoader:
             if index < len(row):
                 group.set_meta(name_, row[index])
         if order_error is not None:
-            items.append((line, 0, order_error))
+            rows.pending.append((line, 0, order_error))
         return problem
 
 

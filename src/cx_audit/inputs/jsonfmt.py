@@ -19,6 +19,7 @@ from cx_audit.inputs import registry
 from cx_audit.inputs.base import Document, LoadItem, LoadOptions
 from cx_audit.inputs.labels import (
     RowGroup,
+    RowStream,
     agent_from_turns,
     finish_turns,
     new_metadata,
@@ -199,17 +200,21 @@ class _Rows:
     def __init__(self, doc: Document, options: LoadOptions):
         self.doc = doc
         self.options = options
-        self.groups: dict[str, RowGroup] = {}
+        self.stream = RowStream(doc.name, options)
         self.roles: dict = {}
+
+    @property
+    def groups(self) -> dict[str, RowGroup]:
+        return self.stream.groups
 
     def add(self, obj: dict, line: int, source: str, where: str) -> list[InputError]:
         turn, problem = _turn(obj, self.options, self.roles)
         if problem:
             return [InputError(self.doc.name, f"{where}{problem}; row skipped", line)]
         conversation_id = _conversation_id(obj) or self.doc.stem
-        group = self.groups.get(conversation_id)
+        group = self.stream.group(conversation_id, source, line)
         if group is None:
-            group = self.groups[conversation_id] = RowGroup(conversation_id, source, line)
+            return [self.stream.late_row(conversation_id, line)]
         errors: list[InputError] = []
         nested = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         for key in META_FIELDS:
@@ -247,7 +252,7 @@ def _looks_like_jsonl(head: str, truncated: bool) -> bool:
 
 def _load_jsonl(doc: Document, options: LoadOptions, lines: Iterator[str]) -> Iterator[LoadItem]:
     rows = _Rows(doc, options)
-    items: list[tuple[int, int, Any]] = []
+    stream = rows.stream  # items in document order, yielded as soon as they are complete
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -255,31 +260,29 @@ def _load_jsonl(doc: Document, options: LoadOptions, lines: Iterator[str]) -> It
         try:
             obj = parse_json(line)
         except json.JSONDecodeError as err:
-            items.append((number, 0, InputError(doc.name, f"invalid JSON: {err.msg} (column {err.colno}); line skipped", number)))
+            yield from stream.add(number, 0, InputError(doc.name, f"invalid JSON: {err.msg} (column {err.colno}); line skipped", number))
             continue
         except ValueError as err:
-            items.append((number, 0, InputError(doc.name, f"invalid JSON: {err}; line skipped", number)))
+            yield from stream.add(number, 0, InputError(doc.name, f"invalid JSON: {err}; line skipped", number))
             continue
         if not isinstance(obj, dict):
-            items.append((number, 0, InputError(doc.name, f"expected a JSON object, found {_kind(obj)}; line skipped", number)))
+            yield from stream.add(number, 0, InputError(doc.name, f"expected a JSON object, found {_kind(obj)}; line skipped", number))
             continue
         turns_list = _turns_of(obj)
         if turns_list is not None:
             conversation_id = _conversation_id(obj) or f"{doc.stem}:{number}"
             for item in _transcript(obj, turns_list, conversation_id, f"{doc.name}:{number}", "", doc, options, number, rows.roles):
-                items.append((number, 0 if isinstance(item, InputError) else 1, item))
+                stream.pending.append((number, 0 if isinstance(item, InputError) else 1, item))
+            yield from stream.add_nothing()
         elif _is_turn_row(obj):
             for error in rows.add(obj, number, f"{doc.name}:{number}", ""):
-                items.append((error.line or number, 0, error))
+                stream.pending.append((error.line or number, 0, error))
+            yield from stream.after_row()
         else:
             keys = ", ".join(list(obj)[:6]) or "none"
-            items.append((number, 0, InputError(
-                doc.name, f"expected a transcript (with 'turns') or a turn row (with 'speaker' and 'text'); found keys: {keys}", number)))
-    for group in rows.groups.values():
-        items.append((group.line, 1, group))
-    items.sort(key=lambda entry: (entry[0], entry[1]))
-    for _, _, item in items:
-        yield item.transcript(options) if isinstance(item, RowGroup) else item
+            yield from stream.add(number, 0, InputError(
+                doc.name, f"expected a transcript (with 'turns') or a turn row (with 'speaker' and 'text'); found keys: {keys}", number))
+    yield from stream.finish()
 
 
 class JsonLoader:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 from cx_audit.errors import InputError
 from cx_audit.inputs.base import LoadOptions
@@ -299,3 +300,81 @@ class RowGroup:
             language=self.language,
             metadata=self.metadata,
         )
+
+
+# --- streaming rows out in document order ------------------------------------------------------
+
+ROW_WINDOW = 1000  # conversations assembled from rows kept open at once
+
+
+class RowStream:
+    """Items of one document (errors, whole transcripts, conversations assembled from rows) in
+    document order: each by the line where it starts, an error before a conversation starting on
+    the same line. Yielded as soon as nothing before them can still change, so memory is bounded
+    by `window` open conversations, not by the file.
+
+    Rows of one conversation need not be contiguous: a conversation stays open until `window`
+    conversations that start after it are open too. A row that comes later than that is reported
+    (the conversation was already yielded) and skipped.
+    """
+
+    def __init__(self, doc_name: str, options: LoadOptions, window: int = ROW_WINDOW):
+        self.doc_name = doc_name
+        self.options = options
+        self.window = window
+        self.groups: dict[str, RowGroup] = {}  # open, in order of their first line
+        self.closed: set[str] = set()
+        self.pending: deque[tuple[int, int, Any]] = deque()  # (line, kind, item), lines ascending
+
+    def group(self, conversation_id: str, source: str, line: int) -> RowGroup | None:
+        """The open group of `conversation_id` (made at its first row); None if already yielded."""
+        group = self.groups.get(conversation_id)
+        if group is None:
+            if conversation_id in self.closed:
+                return None
+            group = self.groups[conversation_id] = RowGroup(conversation_id, source, line)
+        return group
+
+    def late_row(self, conversation_id: str, line: int) -> InputError:
+        return InputError(
+            self.doc_name,
+            f"row of conversation {conversation_id!r}, which was scored already: more than {self.window} "
+            "conversations began since its previous row (keep the rows of a conversation together, e.g. "
+            "sort the file by conversation id); row skipped",
+            line,
+        )
+
+    def add(self, line: int, kind: int, item: Any) -> Iterator[Any]:
+        """Queue an error (kind 0) or a whole transcript (kind 1) found at `line`; yield what is ready."""
+        self.pending.append((line, kind, item))
+        return self._drain()
+
+    def add_nothing(self) -> Iterator[Any]:
+        """Yield what is ready after items were put in `pending` directly."""
+        return self._drain()
+
+    def after_row(self) -> Iterator[Any]:
+        """Call after each row: closes the oldest conversation when too many are open."""
+        if len(self.groups) <= self.window:
+            return self._drain()
+        return self._close_oldest()
+
+    def finish(self) -> Iterator[Any]:
+        while self.groups:
+            yield from self._close_oldest()
+        while self.pending:
+            yield self.pending.popleft()[2]
+
+    def _close_oldest(self) -> Iterator[Any]:
+        conversation_id = next(iter(self.groups))
+        group = self.groups.pop(conversation_id)
+        self.closed.add(conversation_id)
+        while self.pending and (self.pending[0][0], self.pending[0][1]) < (group.line, 1):
+            yield self.pending.popleft()[2]
+        yield group.transcript(self.options)
+        yield from self._drain()
+
+    def _drain(self) -> Iterator[Any]:
+        oldest = next(iter(self.groups.values())).line if self.groups else None
+        while self.pending and (oldest is None or (self.pending[0][0], self.pending[0][1]) < (oldest, 1)):
+            yield self.pending.popleft()[2]
