@@ -58,10 +58,28 @@ class TableRenderer:
         self.rulesets = rulesets
         self.pass_mark = {rs.label: rs.pass_mark for rs in rulesets}
         self.categories = list(dict.fromkeys(c for rs in rulesets for c in rs.categories))
-        self.rows: list[ConversationResult] = []
+        # Only the cells of each row are kept, not the results (their evidence holds turn text):
+        # a table of a million rows stays a few hundred bytes a row.
+        self.rows: list[tuple] = []
+        self.scores: list[float] = []
+        self.failed = 0
 
     def result(self, r: ConversationResult) -> None:
-        self.rows.append(r)
+        mark = self.pass_mark.get(r.ruleset, 70.0)
+        verdict = Text("AUTO-FAIL", style="bold red") if r.auto_failed else (Text("pass", style="green") if r.passed else Text("fail", style="red"))
+        cells = []
+        for cid in self.categories:
+            c = r.categories.get(cid)
+            if c is None or c.score is None:
+                cells.append(Text("n/a", style="dim"))
+            else:
+                cells.append(Text(f"{c.score:.0f}", style=score_style(c.score, mark)))
+        score = Text("n/a" if r.score is None else f"{r.score:.1f}", style=score_style(r.score, mark))
+        self.rows.append((Text(safe(r.conversation_id)), Text(safe(r.agent)), score, verdict, *cells, Text(safe(worst_finding(r)))))
+        if r.score is not None:
+            self.scores.append(r.score)
+        if not r.passed:
+            self.failed += 1
 
     def finish(self, errors: list[InputError], summary: dict) -> None:
         title = ", ".join(f"{rs.name} ({rs.label})" for rs in self.rulesets)
@@ -73,22 +91,12 @@ class TableRenderer:
         for cid in self.categories:
             table.add_column(cid, justify="right")
         table.add_column("worst finding", overflow="fold", ratio=1)
-        for r in self.rows:
-            mark = self.pass_mark.get(r.ruleset, 70.0)
-            verdict = Text("AUTO-FAIL", style="bold red") if r.auto_failed else (Text("pass", style="green") if r.passed else Text("fail", style="red"))
-            cells = []
-            for cid in self.categories:
-                c = r.categories.get(cid)
-                if c is None or c.score is None:
-                    cells.append(Text("n/a", style="dim"))
-                else:
-                    cells.append(Text(f"{c.score:.0f}", style=score_style(c.score, mark)))
-            score = Text("n/a" if r.score is None else f"{r.score:.1f}", style=score_style(r.score, mark))
-            table.add_row(Text(safe(r.conversation_id)), Text(safe(r.agent)), score, verdict, *cells, Text(safe(worst_finding(r))))
+        for row in self.rows:
+            table.add_row(*row)
         self.console.print(table)
-        scored = [r.score for r in self.rows if r.score is not None]
+        scored = self.scores
         mean = f"{sum(scored) / len(scored):.1f}" if scored else "n/a"
-        failed = sum(1 for r in self.rows if not r.passed)
+        failed = self.failed
         line = Text(
             f"{len(self.rows)} scored · {len(self.rows) - failed} passed · {failed} failed · mean score {mean}"
             f" · {summary.get('errors', 0)} input errors"
