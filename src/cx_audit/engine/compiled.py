@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterator
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from cx_audit.engine.literals import has_unsafe_text, required_literals
@@ -372,18 +374,33 @@ REPETITION_WINDOW = 64  # a request is compared with the 64 eligible turns befor
 def _similar_earlier(texts: list[str], threshold: float) -> Iterator[tuple[int, list[int]]]:
     """For each text, the earlier texts (within REPETITION_WINDOW) at least `threshold` similar.
 
-    One rapidfuzz cdist per block of REPETITION_WINDOW rows against the window before it, so cost
-    and memory grow linearly with the conversation (a 100,000-turn call stays bounded)."""
-    for block in range(0, len(texts), REPETITION_WINDOW):
-        first = max(0, block - REPETITION_WINDOW)
-        rows = texts[block : block + REPETITION_WINDOW]
-        matrix = process.cdist(rows, texts[first : block + len(rows)], scorer=fuzz.token_set_ratio, score_cutoff=threshold)
-        for r in range(len(rows)):
-            a = block + r
-            lo = max(0, a - REPETITION_WINDOW)
-            earlier = [b for b in range(lo, a) if matrix[r][b - first] >= threshold]
-            if a:
-                yield a, earlier
+    One rapidfuzz cpdist per block of REPETITION_BLOCK texts over the pairs (text, earlier text
+    within the window): each pair is scored once, cost and memory grow linearly with the
+    conversation (a 100,000-turn call stays bounded), and the pairs that reach the threshold are
+    picked out by numpy, not by a Python loop over the scores."""
+    similar: dict[int, list[int]] = {}
+    for block in range(0, len(texts), REPETITION_BLOCK):
+        later, earlier = _pairs(block, min(len(texts), block + REPETITION_BLOCK))
+        if not len(later):
+            continue
+        scores = process.cpdist([texts[a] for a in later.tolist()], [texts[b] for b in earlier.tolist()],
+                                scorer=fuzz.token_set_ratio, score_cutoff=threshold)
+        for k in np.flatnonzero(scores >= threshold).tolist():
+            similar.setdefault(int(later[k]), []).append(int(earlier[k]))
+    for a in range(1, len(texts)):
+        yield a, similar.get(a, [])
+
+
+REPETITION_BLOCK = 256
+
+
+@lru_cache(maxsize=256)
+def _pairs(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) for first <= a < last and a - REPETITION_WINDOW <= b < a, b >= 0, by a then b."""
+    spans = [(a, range(max(0, a - REPETITION_WINDOW), a)) for a in range(first, last)]
+    later = [a for a, span in spans for _ in span]
+    earlier = [b for _, span in spans for b in span]
+    return np.array(later, dtype=np.int64), np.array(earlier, dtype=np.int64)
 
 
 def _metric(compiled, conv, per_rule) -> RuleOutcome:
