@@ -2,6 +2,7 @@
 
     python bench/run.py -n 20000                 # generates bench/data/es-20000.* if missing
     python bench/run.py -n 20000 --workers 1,2 --skip pandas
+    python bench/run.py -n 20000 --skip pandas --baseline /tmp/before/src   # before/after, same run
 
 Every approach runs as its own process; the script measures its wall time and its peak memory
 (the resident set of the whole process tree, sampled from /proc every 10 ms, and the largest
@@ -161,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="comma-separated --workers counts for cx-audit")
     parser.add_argument("--inputs", default="jsonl,csv", help="which inputs cx-audit reads")
     parser.add_argument("--skip", default="", help="comma-separated: pandas, grep")
+    parser.add_argument("--baseline", metavar="SRC", help="also time cx-audit from another source tree (e.g. the src/ "
+                        "of `git worktree add /tmp/before COMMIT`), single process, to compare in the same run")
     parser.add_argument("--pandas-baseline", nargs=2, metavar=("CSV", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pandas_baseline:
@@ -199,10 +202,17 @@ def main(argv: list[str] | None = None) -> int:
                 label = f"cx-audit, {kind} in, csv out" + (f", {w} worker{'s' if w > 1 else ''}" if w else "")
                 rows.append((label, f"{prefix}.{kind}", result))
                 outputs.setdefault(kind, []).append(out)
+            if args.baseline:
+                out = os.path.join(out_dir, f"cx-{kind}-baseline.csv")
+                cmd = [PYTHON, "-m", "cx_audit", "score", f"{prefix}.{kind}", "-r", args.lang, "-f", "csv", "-o", out,
+                       "--exit-zero", "-q", "--no-progress"]
+                result = measure(cmd, env=dict(os.environ, PYTHONPATH=os.path.abspath(args.baseline)))
+                rows.append((f"cx-audit at {args.baseline}, {kind} in, csv out", f"{prefix}.{kind}", result))
+                outputs.setdefault(kind, []).append(out)
         for kind, files in outputs.items():
             contents = {open(f, "rb").read() for f in files}
             if len(contents) > 1:
-                print(f"warning: {kind} outputs differ between worker counts", file=sys.stderr)
+                print(f"warning: {kind} outputs differ between worker counts (or from the baseline)", file=sys.stderr)
         if "pandas" not in skip:
             out = os.path.join(out_dir, "pandas.csv")
             result = measure([PYTHON, os.path.abspath(__file__), "--lang", args.lang, "--pandas-baseline", f"{prefix}.csv", out], env=env)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterator
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from cx_audit.engine.literals import has_unsafe_characters, required_literals
-from cx_audit.engine.matcher import Hit, PhraseMatcher
+from cx_audit.engine.literals import has_unsafe_text, required_literals
+from cx_audit.engine.matcher import PhraseMatcher
 from cx_audit.engine.metrics import METRIC_FUNCTIONS
 from cx_audit.model import Transcript
 from cx_audit.normalize import fold, fold_keep_punct, original_words
@@ -25,12 +27,21 @@ from cx_audit.scoring import score_outcomes
 MAIN, UNLESS, TRIGGER = 0, 1, 2
 
 
-@dataclass(slots=True)
-class _RegexHit:
-    turn: int
-    start: int
-    end: int
-    text: str
+class _TurnText:
+    """What the rules need of one turn text, worked out once per distinct text (see `MEMO_TURNS`):
+    the folded text, the phrase hits per (rule index, slot) as (rule index, slot, start, end),
+    the regex prefilter keys whose literals occur, and, on demand, the `fold_keep_punct` text and
+    each regex's first match in it."""
+
+    __slots__ = ("folded", "owned", "literal_keys", "unsafe", "punct", "regex")
+
+    def __init__(self, folded: str, owned: tuple, literal_keys: tuple, unsafe: bool):
+        self.folded = folded
+        self.owned = owned
+        self.literal_keys = literal_keys
+        self.unsafe = unsafe
+        self.punct: str | None = None
+        self.regex: dict[tuple[int, int, int], str | None] = {}
 
 
 @dataclass
@@ -47,11 +58,11 @@ class _CompiledRule:
 class _Conversation:
     """One transcript prepared for the rules: folded turns, hits per rule, scope selections."""
 
-    def __init__(self, transcript: Transcript, folded: list[str]):
+    def __init__(self, transcript: Transcript, texts: list[_TurnText]):
         self.transcript = transcript
         self.turns = transcript.turns
-        self.folded = folded
-        self._punct: list[str | None] = [None] * len(folded)
+        self.texts = texts
+        self.folded = [t.folded for t in texts]
         self._scopes: dict[tuple, list[int]] = {}
         self.timed = any(t.start is not None for t in self.turns)
         # (rule index, slot, pattern index) -> turns holding a required literal of the pattern;
@@ -59,10 +70,21 @@ class _Conversation:
         self.literal_turns: dict[tuple[int, int, int], set[int]] | None = None
 
     def punct(self, i: int) -> str:
-        text = self._punct[i]
+        info = self.texts[i]
+        text = info.punct
         if text is None:
-            text = self._punct[i] = fold_keep_punct(self.turns[i].text)
+            text = info.punct = fold_keep_punct(self.turns[i].text)
         return text
+
+    def search(self, i: int, key: tuple[int, int, int], pattern: re.Pattern) -> str | None:
+        """The text a regex rule reports for turn i (its match), or None when it does not match."""
+        info = self.texts[i]
+        if key in info.regex:
+            return info.regex[key]
+        punct = self.punct(i)
+        m = pattern.search(punct)
+        found = info.regex[key] = (m.group() or punct[:40]) if m else None
+        return found
 
     def select(self, scope: Scope, speakers: tuple[str, ...] | None = None) -> list[int] | None:
         """Turn indices in scope; None when the scope needs times and the transcript has none."""
@@ -104,6 +126,10 @@ class _Conversation:
 class CompiledRuleset:
     """Compile a `Ruleset` once; then `evaluate(transcript)` for each conversation."""
 
+    # Distinct turn texts whose analysis is remembered (scripted greetings and closings, short
+    # answers come back again and again); the memo is emptied when full, so memory stays bounded.
+    MEMO_TURNS = 100_000
+
     def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
         self.matcher = PhraseMatcher()
@@ -129,6 +155,12 @@ class CompiledRuleset:
                 ]
         self.prefiltered = bool(self._literal_owners)
         self.matcher.build()
+        # entry id -> (owners, regex prefilter keys) of its hits, for the entries anyone owns
+        self._routes: dict[int, tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int, int], ...]]] = {
+            entry: (tuple(self._owners.get(entry, ())), tuple(self._literal_owners.get(entry, ())))
+            for entry in set(self._owners) | set(self._literal_owners)
+        }
+        self._memo: dict[str, _TurnText] = {}
 
     def _prefilter(self, pattern: re.Pattern, rule_index: int, slot: int, k: int) -> bool:
         literals = required_literals(pattern)
@@ -145,19 +177,54 @@ class CompiledRuleset:
             if (rule_index, slot) not in owners:
                 owners.append((rule_index, slot))
 
+    def _turn_text(self, text: str) -> _TurnText:
+        """Fold and scan one turn text (a memo miss); hits in (turn start, entry) order."""
+        folded = fold(text)
+        owned: list[tuple[int, int, int, int]] = []
+        literal_keys: dict[tuple[int, int, int], None] = {}
+        routes = self._routes
+        for start, entry, end, _ in self.matcher.turn_hits(folded, remember=False):
+            route = routes.get(entry)
+            if route is None:
+                continue
+            owners, keys = route
+            for rule_index, slot in owners:
+                owned.append((rule_index, slot, start, end))
+            for key in keys:
+                literal_keys[key] = None
+        info = _TurnText(folded, tuple(owned), tuple(literal_keys), has_unsafe_text(text))
+        memo = self._memo
+        if len(memo) >= self.MEMO_TURNS:
+            memo.clear()
+        memo[text] = info
+        return info
+
     def evaluate(self, transcript: Transcript) -> list[RuleOutcome]:
-        folded = [fold(t.text) for t in transcript.turns]
-        conv = _Conversation(transcript, folded)
-        per_rule: dict[tuple[int, int], list[Hit]] = {}
+        memo = self._memo
+        texts = []
+        for turn in transcript.turns:
+            info = memo.get(turn.text)
+            texts.append(info if info is not None else self._turn_text(turn.text))
+        conv = _Conversation(transcript, texts)
+        # (rule index, slot) -> [(turn, start, end)] in (turn, start, entry) order
+        per_rule: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         literal_turns: dict[tuple[int, int, int], set[int]] = {}
-        literal_owners = self._literal_owners
-        for hit in self.matcher.scan(folded):
-            for owner in self._owners.get(hit.entry, ()):
-                per_rule.setdefault(owner, []).append(hit)
-            if hit.entry in literal_owners:
-                for key in literal_owners[hit.entry]:
-                    literal_turns.setdefault(key, set()).add(hit.turn)
-        if self.prefiltered and not has_unsafe_characters(transcript.turns):
+        unsafe = False
+        for i, info in enumerate(texts):
+            for rule_index, slot, start, end in info.owned:
+                found = per_rule.get((rule_index, slot))
+                if found is None:
+                    per_rule[(rule_index, slot)] = [(i, start, end)]
+                else:
+                    found.append((i, start, end))
+            for key in info.literal_keys:
+                held = literal_turns.get(key)
+                if held is None:
+                    literal_turns[key] = {i}
+                else:
+                    held.add(i)
+            unsafe = unsafe or info.unsafe
+        if self.prefiltered and not unsafe:
             conv.literal_turns = literal_turns
         outcomes = []
         for compiled in self.rules:
@@ -197,7 +264,7 @@ def _outcome(compiled: _CompiledRule, status: str, evidence: list[Evidence] | No
 def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int, turns: list[int]) -> list[tuple[int, int, int, str | None]]:
     """(turn, start, end, regex text or None) of the rule's phrases (or trigger) in `turns`."""
     wanted = set(turns)
-    found = [(h.turn, h.start, h.end, None) for h in per_rule.get((compiled.index, slot), ()) if h.turn in wanted]
+    found = [(t, start, end, None) for t, start, end in per_rule.get((compiled.index, slot), ()) if t in wanted]
     patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex if slot == MAIN else []
     filtered = compiled.trigger_filtered if slot == TRIGGER else compiled.regex_filtered
     for k, pattern in enumerate(patterns):
@@ -206,10 +273,11 @@ def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot:
             # Turns without any string the pattern requires cannot match: not searched.
             holding = conv.literal_turns.get((compiled.index, slot, k))
             candidates = [i for i in turns if i in holding] if holding else ()
+        key = (compiled.index, slot, k)
         for i in candidates:
-            m = pattern.search(conv.punct(i))
-            if m:
-                found.append((i, -1, -1, m.group() or conv.punct(i)[:40]))
+            text = conv.search(i, key, pattern)
+            if text is not None:
+                found.append((i, -1, -1, text))
     found.sort(key=lambda f: (f[0], f[1], f[1] - f[2]))  # at one place, the longest match first
     return found
 
@@ -244,7 +312,7 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
         i, start, end, _ = match
         if i in flagged:
             continue
-        if start >= 0 and any(x.turn == i and x.start <= start and end <= x.end for x in excuses):
+        if start >= 0 and any(t == i and x_start <= start and end <= x_end for t, x_start, x_end in excuses):
             continue
         flagged.add(i)
         evidence.append(_ev(conv, match))
@@ -306,18 +374,33 @@ REPETITION_WINDOW = 64  # a request is compared with the 64 eligible turns befor
 def _similar_earlier(texts: list[str], threshold: float) -> Iterator[tuple[int, list[int]]]:
     """For each text, the earlier texts (within REPETITION_WINDOW) at least `threshold` similar.
 
-    One rapidfuzz cdist per block of REPETITION_WINDOW rows against the window before it, so cost
-    and memory grow linearly with the conversation (a 100,000-turn call stays bounded)."""
-    for block in range(0, len(texts), REPETITION_WINDOW):
-        first = max(0, block - REPETITION_WINDOW)
-        rows = texts[block : block + REPETITION_WINDOW]
-        matrix = process.cdist(rows, texts[first : block + len(rows)], scorer=fuzz.token_set_ratio, score_cutoff=threshold)
-        for r in range(len(rows)):
-            a = block + r
-            lo = max(0, a - REPETITION_WINDOW)
-            earlier = [b for b in range(lo, a) if matrix[r][b - first] >= threshold]
-            if a:
-                yield a, earlier
+    One rapidfuzz cpdist per block of REPETITION_BLOCK texts over the pairs (text, earlier text
+    within the window): each pair is scored once, cost and memory grow linearly with the
+    conversation (a 100,000-turn call stays bounded), and the pairs that reach the threshold are
+    picked out by numpy, not by a Python loop over the scores."""
+    similar: dict[int, list[int]] = {}
+    for block in range(0, len(texts), REPETITION_BLOCK):
+        later, earlier = _pairs(block, min(len(texts), block + REPETITION_BLOCK))
+        if not len(later):
+            continue
+        scores = process.cpdist([texts[a] for a in later.tolist()], [texts[b] for b in earlier.tolist()],
+                                scorer=fuzz.token_set_ratio, score_cutoff=threshold)
+        for k in np.flatnonzero(scores >= threshold).tolist():
+            similar.setdefault(int(later[k]), []).append(int(earlier[k]))
+    for a in range(1, len(texts)):
+        yield a, similar.get(a, [])
+
+
+REPETITION_BLOCK = 256
+
+
+@lru_cache(maxsize=256)
+def _pairs(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) for first <= a < last and a - REPETITION_WINDOW <= b < a, b >= 0, by a then b."""
+    spans = [(a, range(max(0, a - REPETITION_WINDOW), a)) for a in range(first, last)]
+    later = [a for a, span in spans for _ in span]
+    earlier = [b for _, span in spans for b in span]
+    return np.array(later, dtype=np.int64), np.array(earlier, dtype=np.int64)
 
 
 def _metric(compiled, conv, per_rule) -> RuleOutcome:

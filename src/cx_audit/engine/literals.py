@@ -162,3 +162,8 @@ _UNSAFE = re.compile("[" + re.escape(_unsafe_characters()) + "]")
 
 def has_unsafe_characters(turns) -> bool:
     return _UNSAFE.search("\n".join(t.text for t in turns)) is not None
+
+
+def has_unsafe_text(text: str) -> bool:
+    """`has_unsafe_characters` for one turn's text."""
+    return _UNSAFE.search(text) is not None

@@ -1,9 +1,10 @@
 """One multi-pattern matcher for every phrase of a ruleset, built once and scanned once per conversation.
 
 Exact phrases go into one Aho-Corasick automaton (pyahocorasick) as " phrase " padded with spaces,
-and the conversation is scanned as " turn1 \\n turn2 \\n ... " (each turn already folded), so a
-phrase matches whole words only and never across two turns. Overlapping matches are all reported
-("no" and "no se preocupe" in the same place), which `unless` needs.
+and each turn (already folded) is scanned as " turn ", so a phrase matches whole words only and
+never across two turns. Overlapping matches are all reported ("no" and "no se preocupe" in the
+same place), which `unless` needs. A turn's hits depend on its text alone: they are remembered,
+and a turn text seen before (a greeting, "vale gracias") is not scanned again.
 
 Fuzzy phrases use a pigeonhole prefilter: a phrase that may differ by at most k edits is cut into
 k + 1 pieces, and any text within k edits of it contains one piece unchanged. The pieces go into
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 import ahocorasick
 from rapidfuzz.distance import Levenshtein
 
-TURN_SEPARATOR = " \n "
 EXACT, LEGACY, LITERAL = -1, -2, -3  # in the automaton's values, instead of a fuzzy piece's offset
 
 
@@ -52,6 +52,9 @@ class PhraseMatcher:
     # Results never depend on the pieces: any k + 1 disjoint pieces find every window within k
     # edits (see `_verify`); only the number of candidates to verify does.
     ADAPT_AFTER_CHARS = 24 * 1024  # about ten conversations: enough to see the common n-grams
+    # Turn texts whose hits are remembered (greetings, closings, "vale gracias" come back often);
+    # the memo is emptied when full, so memory stays bounded whatever the input.
+    MEMO_TURNS = 100_000
 
     def __init__(self) -> None:
         self._entries: list[_Entry] = []
@@ -63,6 +66,7 @@ class PhraseMatcher:
         self._legacy: dict[int, list[str]] = {}
         self._sample: list[str] | None = []
         self._sampled = 0
+        self._memo: dict[str, tuple[tuple[int, int, int, float], ...]] = {}
 
     def add(self, folded_phrase: str, fuzzy: int = 0) -> int:
         """Register a phrase (already folded); returns its entry id. Same phrase+level, same id."""
@@ -116,6 +120,7 @@ class PhraseMatcher:
             automaton.make_automaton()
         self._automaton = automaton
         self._built = bool(table)
+        self._memo = {}
         if not self._pieces:
             self._sample = None  # nothing fuzzy: nothing to adapt
 
@@ -155,70 +160,87 @@ class PhraseMatcher:
         """All hits in the conversation, exact and fuzzy, sorted by (turn, start)."""
         if not self._built or not folded_turns:
             return []
-        text = " " + TURN_SEPARATOR.join(folded_turns) + " "
+        hits: list[Hit] = []
+        turn_hits = self.turn_hits
+        for turn, folded in enumerate(folded_turns):
+            for start, entry_id, end, similarity in turn_hits(folded):
+                hits.append(Hit(entry_id, turn, start, end, similarity))
+        return hits
+
+    def turn_hits(self, folded: str, remember: bool = True) -> tuple[tuple[int, int, int, float], ...]:
+        """The hits of one folded turn as (start, entry id, end, similarity), sorted by (start,
+        entry id). A phrase never spans two turns, so a turn's hits depend on its text only:
+        they are remembered for the next turn with the same text (at most MEMO_TURNS texts),
+        unless the caller remembers what it makes of them itself (`remember=False`)."""
+        found = self._memo.get(folded)
+        if found is None:
+            found = self._turn_hits(folded) if self._built else ()
+            if not remember:
+                return found
+            memo = self._memo
+            if len(memo) >= self.MEMO_TURNS:
+                memo.clear()
+            memo[folded] = found
+        return found
+
+    def _turn_hits(self, folded: str) -> tuple[tuple[int, int, int, float], ...]:
+        # The turn is scanned as " turn ": an exact key " phrase " matches whole words only.
+        text = " " + folded + " "
         if self._sample is not None:
             self._sample.append(text)
             self._sampled += len(text)
             if self._sampled >= self.ADAPT_AFTER_CHARS:
                 self._adapt()
-        # where each turn begins in `text`: after " " and after each " \n "
-        starts = list(accumulate(map(len, folded_turns[:-1]), _next_start, initial=1))
-        hits: list[Hit] = []
-        exact_seen: set[tuple[int, int, int]] = set()
-        fuzzy_candidates: dict[tuple[int, int], list[int]] = {}
-        legacy_candidates: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        bisect_right = bisect.bisect_right
+        hits: list[tuple[int, int, int, float]] = []
+        exact_seen: set[tuple[int, int]] = set()
+        fuzzy_candidates: dict[int, list[int]] = {}
+        legacy_candidates: dict[int, list[tuple[int, int]]] = {}
         for end_index, (length, values) in self._automaton.iter(text):
             begin = end_index - length + 1
             for entry_id, offset in values:
                 if offset >= 0:
-                    # A piece of " phrase ": its first character that is not the padding space
-                    # tells the turn; `anchor` is where " phrase " begins if the piece is in place.
-                    turn = max(0, bisect_right(starts, begin + (text[begin] == " ")) - 1)
-                    fuzzy_candidates.setdefault((entry_id, turn), []).append(begin - offset - starts[turn])
+                    # A piece of " phrase ": `anchor` is where " phrase " begins in the turn (the
+                    # turn begins at 1 in `text`) if the piece is in place.
+                    anchor = begin - offset - 1
+                    found = fuzzy_candidates.get(entry_id)
+                    if found is None:
+                        fuzzy_candidates[entry_id] = [anchor]
+                    else:
+                        found.append(anchor)
                 elif offset == EXACT:
                     # An exact key is padded with spaces: the phrase itself starts one character
-                    # later (and its leading space belongs to the separator before the turn).
-                    first = begin + 1
-                    turn = max(0, bisect_right(starts, first) - 1)
-                    base = starts[turn]
-                    start = first - base
-                    exact_seen.add((entry_id, turn, start))
-                    hits.append(Hit(entry_id, turn, start, end_index - base))
+                    # later, i.e. at `begin` in the turn.
+                    exact_seen.add((entry_id, begin))
+                    hits.append((begin, entry_id, end_index - 1, 100.0))
                 elif offset == LITERAL:
-                    turn = max(0, bisect_right(starts, begin + (text[begin] == " ")) - 1)
-                    base = starts[turn]
-                    hits.append(Hit(entry_id, turn, begin - base, end_index + 1 - base))
+                    hits.append((begin - 1, entry_id, end_index, 100.0))
                 else:
-                    turn = max(0, bisect_right(starts, begin) - 1)
-                    base = starts[turn]
-                    legacy_candidates.setdefault((entry_id, turn), []).append((begin - base, end_index + 1 - base))
+                    legacy_candidates.setdefault(entry_id, []).append((begin - 1, end_index))
         if fuzzy_candidates or legacy_candidates:
-            bounds_cache: dict[int, tuple[list[int], list[int]]] = {}
-            for (entry_id, turn), anchors in fuzzy_candidates.items():
+            bounds = None
+            for entry_id, anchors in fuzzy_candidates.items():
                 anchor = anchors[0]
-                if (entry_id, turn, anchor + 1) in exact_seen and anchors.count(anchor) == len(anchors):
+                if (entry_id, anchor + 1) in exact_seen and anchors.count(anchor) == len(anchors):
                     # Every piece pins the one place where the phrase is, exactly. When that is the
                     # phrase's only exact hit in the turn, it is the only window at 100%: it wins
                     # over every window it overlaps (all those pinned here), and as an exact hit
                     # it is reported already. Nothing to verify.
-                    if sum(1 for e, t, _ in exact_seen if e == entry_id and t == turn) == 1:
+                    if sum(1 for e, _ in exact_seen if e == entry_id) == 1:
                         continue
-                bounds = bounds_cache.get(turn)
                 if bounds is None:
-                    bounds = bounds_cache[turn] = _word_starts_ends(folded_turns[turn])
-                for hit in self._verify(entry_id, turn, folded_turns[turn], anchors, bounds):
-                    if (entry_id, turn, hit.start) not in exact_seen:
-                        hits.append(hit)
-            for (entry_id, turn), spans in legacy_candidates.items():
-                for hit in self._verify_legacy(entry_id, turn, folded_turns[turn], spans):
-                    if (entry_id, turn, hit.start) not in exact_seen:
-                        hits.append(hit)
-        hits.sort(key=lambda h: (h.turn, h.start, h.entry))
-        return hits
+                    bounds = _word_starts_ends(folded)
+                for start, end, similarity in self._verify(entry_id, folded, anchors, bounds):
+                    if (entry_id, start) not in exact_seen:
+                        hits.append((start, entry_id, end, similarity))
+            for entry_id, spans in legacy_candidates.items():
+                for start, end, similarity in self._verify_legacy(entry_id, folded, spans):
+                    if (entry_id, start) not in exact_seen:
+                        hits.append((start, entry_id, end, similarity))
+        hits.sort()
+        return tuple(hits)
 
-    def _verify(self, entry_id: int, turn: int, text: str, anchors: list[int],
-                bounds: tuple[list[int], list[int]]) -> list[Hit]:
+    def _verify(self, entry_id: int, text: str, anchors: list[int],
+                bounds: tuple[list[int], list[int]]) -> list[tuple[int, int, float]]:
         """The word windows whose similarity to the phrase reaches the fuzzy level.
 
         A window within k edits of the phrase (k = `max_edits`), padded with the spaces around it,
@@ -253,9 +275,9 @@ class PhraseMatcher:
                     sim = similarity(text[word_starts[i] : word_ends[j - 1]], phrase, score_cutoff=cutoff)
                     if sim >= cutoff:
                         scored[(i, j)] = sim
-        return _best(entry_id, turn, scored, word_starts, word_ends) if scored else []
+        return _best(scored, word_starts, word_ends) if scored else []
 
-    def _verify_legacy(self, entry_id: int, turn: int, text: str, spans: list[tuple[int, int]]) -> list[Hit]:
+    def _verify_legacy(self, entry_id: int, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
         """Every word window near a piece hit, for phrases with more edits than characters."""
         entry = self._entries[entry_id]
         word_starts, word_ends = _word_starts_ends(text)
@@ -276,18 +298,18 @@ class PhraseMatcher:
                     sim = Levenshtein.normalized_similarity(text[window_start:window_end], entry.phrase, score_cutoff=cutoff)
                     if sim >= cutoff:
                         scored[(i, j)] = sim
-        return _best(entry_id, turn, scored, word_starts, word_ends)
+        return _best(scored, word_starts, word_ends)
 
 
-def _best(entry_id: int, turn: int, scored: dict[tuple[int, int], float], word_starts: list[int], word_ends: list[int]) -> list[Hit]:
-    """The best non-overlapping windows, best first."""
-    chosen: list[Hit] = []
+def _best(scored: dict[tuple[int, int], float], word_starts: list[int], word_ends: list[int]) -> list[tuple[int, int, float]]:
+    """The best non-overlapping windows, best first, as (start, end, similarity)."""
+    chosen: list[tuple[int, int, float]] = []
     taken: list[tuple[int, int]] = []
     for (i, j), sim in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])):
         if any(i < b and a < j for a, b in taken):
             continue
         taken.append((i, j))
-        chosen.append(Hit(entry_id, turn, word_starts[i], word_ends[j - 1], round(sim * 100, 1)))
+        chosen.append((word_starts[i], word_ends[j - 1], round(sim * 100, 1)))
     return chosen
 
 
@@ -364,10 +386,6 @@ def _word_starts_ends(text: str) -> tuple[list[int], list[int]]:
     starts = [0]
     starts.extend([e + 1 for e in ends[:-1]])
     return starts, ends
-
-
-def _next_start(start: int, length: int) -> int:
-    return start + length + 3  # len(TURN_SEPARATOR)
 
 
 def _next_end(end: int, length: int) -> int:

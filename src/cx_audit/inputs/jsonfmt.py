@@ -102,15 +102,57 @@ def _conversation_id(obj: dict) -> str:
     return _scalar_text(value)
 
 
+# Per set of keys of a turn object (the same for every turn of a file, as a rule): the keys of
+# each kind it holds, in the order `_first` tries them. Bounded: emptied when it grows past 1,000.
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _plan(obj: dict) -> tuple:
+    keys = tuple(obj)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        if len(_PLANS) >= 1000:
+            _PLANS.clear()
+        plan = _PLANS[keys] = (
+            tuple(k for k in ROLE_KEYS if k in obj),
+            tuple(k for k in SPEAKER_KEYS if k in obj),
+            tuple(k for k in TEXT_KEYS if k in obj),
+            tuple(k for k in NAME_KEYS if k in obj),
+            tuple((k, scale) for k, scale in START_KEYS if k in obj),
+            tuple((k, scale) for k, scale in END_KEYS if k in obj),
+        )
+    return plan
+
+
+def _pick(obj: dict, keys: tuple[str, ...]) -> tuple[str | None, Any]:
+    """`_first` over the keys `obj` is known to hold."""
+    for key in keys:
+        value = obj[key]
+        if value is not None:
+            return key, value
+    return None, None
+
+
+def _seconds(obj: dict, keys: tuple[tuple[str, float], ...]) -> float | None:
+    for key, scale in keys:
+        value = obj[key]
+        if value is not None:
+            seconds = parse_seconds(value)
+            if seconds is not None:
+                return seconds * scale
+    return None
+
+
 def _turn(obj: Any, options: LoadOptions, roles: dict | None = None) -> tuple[Turn | None, str | None]:
     """A turn from one JSON object: (turn, None), (None, None) to skip it, or (None, problem).
 
     `roles` caches role_for_label per (label, name) for one document (one set of options)."""
     if not isinstance(obj, dict):
         return None, f"expected a turn object, found {_kind(obj)}"
-    role_key, role_value = _first(obj, ROLE_KEYS)
-    speaker_key, speaker_value = _first(obj, SPEAKER_KEYS)
-    text_key, text_value = _first(obj, TEXT_KEYS)
+    role_keys, speaker_keys, text_keys, name_keys, start_keys, end_keys = _plan(obj)
+    role_key, role_value = _pick(obj, role_keys)
+    speaker_key, speaker_value = _pick(obj, speaker_keys)
+    text_key, text_value = _pick(obj, text_keys)
     if role_key is None and speaker_key is None and text_key is None:
         return None, "turn has neither a speaker nor a text"
     if text_key is None:
@@ -120,7 +162,7 @@ def _turn(obj: Any, options: LoadOptions, roles: dict | None = None) -> tuple[Tu
     text = str(text_value).strip()
     if not text:
         return None, None  # an empty message: nothing to audit
-    _, name_value = _first(obj, NAME_KEYS)
+    _, name_value = _pick(obj, name_keys)
     name = _scalar_text(name_value)
     label = _scalar_text(role_value if role_key else speaker_value)
     if role_key and speaker_key and not name:
@@ -135,15 +177,7 @@ def _turn(obj: Any, options: LoadOptions, roles: dict | None = None) -> tuple[Tu
             role, source = found
     else:
         role, source = UNKNOWN, "unknown"
-    turn = Turn(role=role, text=text, speaker=name or label, role_source=source)
-    for keys, attr in ((START_KEYS, "start"), (END_KEYS, "end")):
-        for key, scale in keys:
-            if obj.get(key) is not None:
-                seconds = parse_seconds(obj[key])
-                if seconds is not None:
-                    setattr(turn, attr, seconds * scale)
-                    break
-    return turn, None
+    return Turn(role, text, name or label, _seconds(obj, start_keys), _seconds(obj, end_keys), source), None
 
 
 def _transcript(obj: dict, turns_list: list, conversation_id: str, source: str, where: str, doc: Document,
