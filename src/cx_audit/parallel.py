@@ -209,6 +209,7 @@ def score_in_pool(events: Iterable[Any], spec: WorkerSpec, workers: int, chunk: 
     rendered = spec.rows is not None
     source = iter(events)
     pool: ProcessPoolExecutor | None = None
+    sigpipe: Any = None
     pending: deque[tuple[list, Future | list]] = deque()  # (events of a chunk, its answer)
     try:
         while True:
@@ -221,6 +222,7 @@ def score_in_pool(events: Iterable[Any], spec: WorkerSpec, workers: int, chunk: 
                 pending.append((batch, answer))
                 continue
             if pool is None:
+                sigpipe = _ignore_sigpipe()
                 pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=_start_worker, initargs=(spec,))
             pending.append((batch, pool.submit(_score_chunk, packed)))
@@ -231,11 +233,13 @@ def score_in_pool(events: Iterable[Any], spec: WorkerSpec, workers: int, chunk: 
         if pool is not None:
             pool.shutdown()
             pool = None
+            if sigpipe is not None:
+                signal.signal(signal.SIGPIPE, sigpipe)
     except BrokenProcessPool:
         raise CxAuditError("a worker process stopped unexpectedly (killed, or out of memory?); the run is incomplete") from None
     finally:
         if pool is not None:  # Ctrl-C, an error, or the consumer stopped early
-            _stop(pool)
+            _stop(pool)  # SIGPIPE stays ignored: the pool's threads may still write to a stopped worker
 
 
 def _next_chunk(source: Iterator[Any], size: int) -> tuple[list, list]:
@@ -265,6 +269,15 @@ def _emit(batch: list, answer: Future | list, rendered: bool) -> Iterator[Any]:
         yield Scored(next(results)) if event is None else event
 
 
+def _ignore_sigpipe() -> Any:
+    """While the pool runs, a pipe to a worker that was stopped must raise in the thread that
+    writes to it, not kill this process (the command line sets SIGPIPE to end quietly under
+    `| head`; a closed stdout still does, as a BrokenPipeError). Returns the handler to restore."""
+    if not hasattr(signal, "SIGPIPE"):
+        return None
+    return signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+
+
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Stop the workers now: queued chunks are dropped, running ones killed (after Ctrl-C or an
     error there is nothing to wait for)."""
@@ -275,6 +288,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
     for process in processes:
         process.join(5)
+    pool.shutdown(wait=True)  # the pool's own threads end once they see the workers gone
 
 
 class RowsRenderer:
