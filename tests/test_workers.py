@@ -162,16 +162,38 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
-def test_ctrl_c_stops_the_workers_and_exits_130(tmp_path):
+def _many(tmp_path: Path, count: int = 20000) -> Path:
+    """`count` 30-turn conversations: long enough to be still scoring when the test acts."""
     turns = [{"speaker": "agent", "text": "Buenos días, le atiende Laura, ¿en qué puedo ayudarle?"},
              {"speaker": "customer", "text": "Mi pedido no ha llegado y ya van dos semanas."},
              {"speaker": "agent", "text": "Eso no se puede mirar ahora, llame otro día."}] * 10
     path = tmp_path / "many.jsonl"
     with path.open("w", encoding="utf-8") as f:
-        for i in range(20000):
+        for i in range(count):
             f.write(json.dumps({"id": f"c{i}", "turns": turns}, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="POSIX pipes")
+def test_a_closed_pipe_ends_quietly_as_with_one_process(tmp_path):
+    path = _many(tmp_path)
+    codes = []
+    for workers in ("1", "2"):
+        proc = subprocess.Popen([sys.executable, "-m", "cx_audit", "score", str(path), "-f", "csv", "--workers", workers],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        assert proc.stdout.readline().startswith(b"conversation_id,")
+        proc.stdout.close()  # what `| head -1` does
+        err = proc.stderr.read()
+        codes.append(proc.wait(timeout=30))
+        assert err == b"", err
+    assert codes == [-signal.SIGPIPE, -signal.SIGPIPE]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_ctrl_c_stops_the_workers_and_exits_130(tmp_path):
+    path = _many(tmp_path)
     out = tmp_path / "out.csv"
     proc = subprocess.Popen([sys.executable, "-m", "cx_audit", "score", str(path), "-f", "csv", "-o", str(out), "--workers", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=ROOT,

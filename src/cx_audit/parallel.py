@@ -233,13 +233,13 @@ def score_in_pool(events: Iterable[Any], spec: WorkerSpec, workers: int, chunk: 
         if pool is not None:
             pool.shutdown()
             pool = None
-            if sigpipe is not None:
-                signal.signal(signal.SIGPIPE, sigpipe)
     except BrokenProcessPool:
         raise CxAuditError("a worker process stopped unexpectedly (killed, or out of memory?); the run is incomplete") from None
     finally:
         if pool is not None:  # Ctrl-C, an error, or the consumer stopped early
-            _stop(pool)  # SIGPIPE stays ignored: the pool's threads may still write to a stopped worker
+            _stop(pool)
+        if sigpipe is not None:
+            signal.signal(signal.SIGPIPE, sigpipe)
 
 
 def _next_chunk(source: Iterator[Any], size: int) -> tuple[list, list]:
@@ -279,16 +279,12 @@ def _ignore_sigpipe() -> Any:
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers now: queued chunks are dropped, running ones killed (after Ctrl-C or an
-    error there is nothing to wait for)."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public way before Python 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
+    """Stop the workers now (after Ctrl-C or an error there is nothing to wait for): queued chunks
+    are dropped, running ones killed, and the pool's threads joined."""
+    for process in list(getattr(pool, "_processes", {}).values()):  # no public way before Python 3.14
         if process.is_alive():
             process.terminate()
-    for process in processes:
-        process.join(5)
-    pool.shutdown(wait=True)  # the pool's own threads end once they see the workers gone
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class RowsRenderer:

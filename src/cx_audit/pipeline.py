@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
@@ -129,6 +130,14 @@ def iter_results(
         events = score_in_pool(events, WorkerSpec(scorer.rulesets, scorer.lang_auto, rows), workers)
     else:
         events = (scorer.scored(e) if isinstance(e, Transcript) else e for e in events)
+    with closing(events):  # stops the workers at once when the consumer stops (Ctrl-C, an error)
+        yield from _count(events, stats, summary, on_error, warn)
+    summary.inputs = stats.inputs
+    summary.skipped = stats.skipped
+
+
+def _count(events: Iterator[Any], stats: InputStats, summary: RunSummary, on_error: Callable[[InputError], None],
+           warn: Callable[[str], None]) -> Iterator[Any]:
     for event in events:
         summary.inputs = stats.inputs
         if isinstance(event, str):
@@ -149,8 +158,6 @@ def iter_results(
             if not result.passed:
                 summary.failed += 1
             yield result
-    summary.inputs = stats.inputs
-    summary.skipped = stats.skipped
 
 
 def run(
@@ -168,10 +175,11 @@ def run(
     summary = RunSummary()
     began = time.perf_counter()
     renderer.start(out, scorer.rulesets)
-    for result in iter_results(paths, scorer, options, summary, on_error, warn, workers, rows):
-        if fail_under is not None and result.score is not None and result.score < fail_under:
-            summary.below_fail_under += 1
-        renderer.result(result)
+    with closing(iter_results(paths, scorer, options, summary, on_error, warn, workers, rows)) as results:
+        for result in results:
+            if fail_under is not None and result.score is not None and result.score < fail_under:
+                summary.below_fail_under += 1
+            renderer.result(result)
     summary.seconds = round(time.perf_counter() - began, 3)
     renderer.finish(summary.error_list, summary.as_dict())
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -177,8 +178,17 @@ def score(
         if not quiet:
             sys.stderr.write(f"cx-audit: warning: {message}\n")
 
-    with output_stream(output, paths) as out:
-        summary = run(paths, scorer, options, renderer, out, on_error, warn, fail_under, workers, rows)
+    try:
+        with output_stream(output, paths) as out:
+            summary = run(paths, scorer, options, renderer, out, on_error, warn, fail_under, workers, rows)
+    except BrokenPipeError:
+        if not hasattr(signal, "SIGPIPE"):
+            raise
+        # stdout was closed (`| head`) while workers ran (SIGPIPE is ignored meanwhile, see
+        # cx_audit.parallel): end as one process does, quietly by SIGPIPE.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+        raise
     if not quiet:
         s = summary
         sys.stderr.write(
