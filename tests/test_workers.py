@@ -203,7 +203,7 @@ def test_ctrl_c_stops_the_workers_and_exits_130(tmp_path):
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     workers = _children(proc.pid)
-    time.sleep(1.0)  # scoring under way
+    time.sleep(0.2)  # workers starting or scoring
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err

@@ -35,7 +35,7 @@ from cx_audit.model import Transcript, Turn
 from cx_audit.results import CategoryScore, ConversationResult, Evidence, RuleOutcome
 from cx_audit.ruleset.model import Ruleset
 
-CHUNK = 250  # conversations per task: large enough that sending costs little, small enough to balance
+CHUNK = 200  # conversations per task: large enough that sending costs little, small enough to balance
 AHEAD = 2  # chunks in flight per worker: one being scored, one waiting
 ROW_FORMATS = ("csv", "jsonl")  # formats whose rows the workers write
 
@@ -188,8 +188,9 @@ _worker: ChunkScorer | None = None
 
 def _start_worker(spec: WorkerSpec) -> None:
     global _worker
-    # Ctrl-C reaches every process of the terminal's group: the main process alone decides.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides (see _submit)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker = ChunkScorer(spec)
 
 
@@ -210,6 +211,7 @@ def score_in_pool(events: Iterable[Any], spec: WorkerSpec, workers: int, chunk: 
     source = iter(events)
     pool: ProcessPoolExecutor | None = None
     sigpipe: Any = None
+    submitted = 0
     pending: deque[tuple[list, Future | list]] = deque()  # (events of a chunk, its answer)
     try:
         while True:
@@ -225,7 +227,8 @@ def score_in_pool(events: Iterable[Any], spec: WorkerSpec, workers: int, chunk: 
                 sigpipe = _ignore_sigpipe()
                 pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=_start_worker, initargs=(spec,))
-            pending.append((batch, pool.submit(_score_chunk, packed)))
+            pending.append((batch, _submit(pool, packed, starting=submitted < workers)))
+            submitted += 1
             while len(pending) > workers * AHEAD:
                 yield from _emit(*pending.popleft(), rendered)
         while pending:
@@ -267,6 +270,21 @@ def _emit(batch: list, answer: Future | list, rendered: bool) -> Iterator[Any]:
     results = iter(unpack_answer(answer.result() if isinstance(answer, Future) else answer, rendered))
     for event in batch:
         yield Scored(next(results)) if event is None else event
+
+
+def _submit(pool: ProcessPoolExecutor, packed: list, starting: bool) -> Future:
+    """Send a chunk. The first ones start the workers: Ctrl-C reaches every process of the
+    terminal's group, and the main process alone must decide what it means. So SIGINT is blocked
+    while a worker is started (a block is inherited, and a Ctrl-C meanwhile waits, then reaches
+    this process), and the worker ignores it before unblocking (as multiprocessing's own
+    resource tracker does)."""
+    if not starting or not hasattr(signal, "pthread_sigmask"):
+        return pool.submit(_score_chunk, packed)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(_score_chunk, packed)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _ignore_sigpipe() -> Any:
