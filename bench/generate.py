@@ -192,7 +192,7 @@ def asr(text: str, rng: random.Random, lang: str) -> str:
         if rng.random() < TYPO_RATE:
             w = typo(w, rng, lang)
         out.append(w)
-    return " ".join(out).replace("\x00 ", "")
+    return " ".join(out).replace("\x00 ", "").replace("\x00", "")  # a last word runs into nothing
 
 
 class Planter:

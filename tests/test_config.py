@@ -99,7 +99,7 @@ def test_pyproject_table_is_a_config_and_two_configs_are_an_error(project):
 def test_every_bad_key_and_value_is_located(project):
     path = write(project / ".cx-audit.yaml", """\
         rulests: [core.yaml]
-        workers: 4
+        workers: 0
         format: jsn
         pass_mark: 300
         rulesets: [nope.yaml]
@@ -108,7 +108,7 @@ def test_every_bad_key_and_value_is_located(project):
         """).resolve()
     assert problems() == [
         f"{path}:1:1: unknown key 'rulests'; did you mean 'rulesets'?",
-        f"{path}:2:1: 'workers': parallel scoring (workers) is not built yet; remove the key",
+        f"{path}:2:10: workers must be a whole number of processes, 1 or more, not 0",
         f"{path}:3:9: format must be one of table, csv, json, jsonl, xlsx, markdown, html, not 'jsn'; did you mean 'json'?",
         f"{path}:4:12: pass_mark must be a number from 0 to 100, not 300",
         f"{path}:5:11: rulesets: 'nope.yaml' is neither a file (no {project.resolve() / 'nope.yaml'}) nor a ruleset name" + problems()[4].split("nor a ruleset name", 1)[1],
@@ -181,3 +181,33 @@ def test_config_formats_are_the_score_formats():
     from cx_audit.config import FORMATS
 
     assert FORMATS == tuple(f.value for f in OutputFormat)
+
+
+def test_workers_come_from_the_file_then_the_environment_then_the_flag(cli, project, monkeypatch):
+    import cx_audit.cli.score as score_cli
+
+    used = []
+    real_run = score_cli.run
+
+    def spy(*args, **kwargs):
+        used.append(args[8])  # run(paths, scorer, options, renderer, out, on_error, warn, fail_under, workers, rows)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(score_cli, "run", spy)
+    assert load_settings()["workers"] is None  # the default: all cores
+    cli("score", "chat.txt", "-q")
+    write(project / ".cx-audit.yaml", "workers: 3\n")
+    assert load_settings().origin("workers").endswith(".cx-audit.yaml:1")
+    cli("score", "chat.txt", "-q")
+    monkeypatch.setenv("CX_AUDIT_WORKERS", "1")
+    cli("score", "chat.txt", "-q")
+    code, _, _ = cli("score", "chat.txt", "-q", "--workers", "2")
+    import os
+
+    assert used == [os.cpu_count() or 1, 3, 1, 2] and code == 1
+    code, out, _ = cli("config", "show")
+    assert code == 0 and "workers" in out and "env CX_AUDIT_WORKERS" in out
+    monkeypatch.setenv("CX_AUDIT_WORKERS", "two")
+    assert problems() == ["CX_AUDIT_WORKERS=two: workers must be a whole number of processes, 1 or more, not 'two'"]
+    code, _, err = cli("score", "chat.txt", "--workers", "0")
+    assert code == 2 and "--workers" in err

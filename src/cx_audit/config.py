@@ -14,6 +14,7 @@ flags override both. Every key written either takes effect or is an error locate
     customer_labels: [Usuario]
     role_map: {spk_0: agent}      # the default --role-map
     redact: true                  # the default --redact of `score`
+    workers: 2                    # the default --workers of `score` (default: all cores)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ PYPROJECT = "pyproject.toml"
 FORMATS = ("table", "csv", "json", "jsonl", "xlsx", "markdown", "html")
 ROLES = ("agent", "customer", "bot", "system", "unknown")
 # Keys of features that are not built: writing them is an error that says so.
-NOT_BUILT = {"workers": "parallel scoring (workers) is not built yet; remove the key"}
+NOT_BUILT: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ KEYS: tuple[Key, ...] = (
     Key("customer_labels", "CX_AUDIT_CUSTOMER_LABELS", "--customer-label", [], "none", "more speaker labels that mean the customer"),
     Key("role_map", "CX_AUDIT_ROLE_MAP", "--role-map", {}, "none", "speaker name -> role"),
     Key("redact", "CX_AUDIT_REDACT", "--redact/--no-redact", False, "false", "mask personal data in score's output"),
+    Key("workers", "CX_AUDIT_WORKERS", "--workers", None, f"all cores ({os.cpu_count() or 1})", "processes that score: 1 scores in this process"),
 )
 KEY_NAMES = tuple(k.name for k in KEYS)
 TRUE = ("1", "true", "yes", "on")
@@ -248,6 +250,12 @@ def _check(key: str, value: Any, base_dir: Path | None, fail: Callable[[str], No
             return value.lower() in TRUE
         if not isinstance(value, bool):
             return fail(f"redact must be true or false, not {value!r}")
+        return value
+    if key == "workers":
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return fail(f"workers must be a whole number of processes, 1 or more, not {value!r}")
         return value
     raise AssertionError(key)  # pragma: no cover
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from cx_audit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, app, fail
 from cx_audit.errors import InputError
 from cx_audit.inputs import LoadOptions, loaders
 from cx_audit.inputs.files import expand_paths
+from cx_audit.parallel import ROW_FORMATS, RowSpec, RowsRenderer, default_workers
 from cx_audit.pipeline import Scorer, run
 from cx_audit.render import make_renderer
 from cx_audit.config import load_settings, project_rulesets
@@ -124,12 +126,14 @@ def score(
     redact: Optional[bool] = typer.Option(None, "--redact/--no-redact", show_default=False, help="Mask e-mails, phone, card and IBAN numbers and ID numbers (DNI/NIE, RUT, CURP, cédula) in the evidence."),
     pass_mark: Optional[float] = typer.Option(None, "--pass-mark", min=0, max=100, help="Pass mark for every ruleset. Default: each ruleset's own, or the project config's."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="A progress bar on stderr (only ever when stderr is a terminal)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, show_default=False, help="Score on N processes (same output, in the same order). Default: all cores, or the project config's; 1 scores in this process."),
 ) -> int:
     """Score transcripts against rulesets and report the results."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
     project = load_settings()  # .cx-audit.yaml / [tool.cx-audit] and CX_AUDIT_*; flags win
     fmt = fmt or OutputFormat(project["format"])
     redact = project["redact"] if redact is None else redact
+    workers = workers or project["workers"] or default_workers()
     rulesets = project_rulesets(ruleset, lang == Lang.auto, pass_mark)
     ids = [rs.label for rs in rulesets]
     if len(set(ids)) != len(ids):
@@ -148,7 +152,12 @@ def score(
             fail("-f xlsx writes a binary workbook: name the file with -o FILE.xlsx (or pipe stdout)")
         renderer = make_renderer(fmt.value, details=details)
 
-    if redact:
+    rows = None
+    if workers > 1 and not group_by and fmt.value in ROW_FORMATS:
+        # The workers write the rows (redacted, when asked); this process reads and writes.
+        rows = RowSpec(fmt.value, details=details, redact=redact)
+        renderer = RowsRenderer(renderer)
+    elif redact:
         from cx_audit.redact import RedactingRenderer
 
         renderer = RedactingRenderer(renderer)
@@ -169,8 +178,17 @@ def score(
         if not quiet:
             sys.stderr.write(f"cx-audit: warning: {message}\n")
 
-    with output_stream(output, paths) as out:
-        summary = run(paths, scorer, options, renderer, out, on_error, warn, fail_under)
+    try:
+        with output_stream(output, paths) as out:
+            summary = run(paths, scorer, options, renderer, out, on_error, warn, fail_under, workers, rows)
+    except BrokenPipeError:
+        if not hasattr(signal, "SIGPIPE"):
+            raise
+        # stdout was closed (`| head`) while workers ran (SIGPIPE is ignored meanwhile, see
+        # cx_audit.parallel): end as one process does, quietly by SIGPIPE.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+        raise
     if not quiet:
         s = summary
         sys.stderr.write(

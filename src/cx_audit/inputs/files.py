@@ -125,6 +125,30 @@ def _looks_binary(sample: bytes) -> bool:
     return controls * 10 > len(sample)
 
 
+class _WithoutNul(io.RawIOBase):
+    """A binary stream read without its NUL bytes."""
+
+    def __init__(self, inner: io.BufferedIOBase):
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            data = self.inner.read(len(buffer))
+            if not data:
+                return 0
+            data = data.replace(b"\x00", b"")
+            if data:  # a block of nothing but NUL bytes is not the end of the file
+                buffer[: len(data)] = data
+                return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Document | None, InputError | None, str | None]:
     """Open one path as a Document. Returns (doc, error, warning)."""
     display = "<stdin>" if path == "-" else path
@@ -153,14 +177,15 @@ def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Do
     if encoding != "utf-16" and b"\x00" in head_bytes:
         if _looks_binary(head_bytes[:4096]):
             return None, InputError(display, "binary file (NUL and control bytes); not a transcript"), None
-        # A text file with stray NUL bytes (a bad export): read it without them rather than lose it.
+        # A text file with stray NUL bytes (a bad export): read it without them rather than lose it
+        # (as it streams: the file is not held in memory).
         line = head_bytes.count(b"\n", 0, head_bytes.index(b"\x00")) + 1
         nul_warning = f"NUL bytes (first on line {line}) removed"
         warning = f"{warning}; {nul_warning}" if warning else nul_warning
+        with_nul = raw_opener
+        raw_opener = lambda: io.BufferedReader(_WithoutNul(with_nul()))
         with raw_opener() as raw:
-            data = raw.read().replace(b"\x00", b"")
-        raw_opener = lambda: io.BytesIO(data)
-        head_bytes = data[:HEAD_BYTES]  # NUL is valid UTF-8 and cp1252: the encoding stands
+            head_bytes = raw.read(HEAD_BYTES)  # NUL is valid UTF-8 and cp1252: the encoding stands
     head = head_bytes.decode(encoding, errors="replace")
 
     def opener() -> io.TextIOBase:
