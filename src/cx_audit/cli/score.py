@@ -28,6 +28,7 @@ class OutputFormat(str, Enum):
     xlsx = "xlsx"
     markdown = "markdown"
     html = "html"
+    parquet = "parquet"
 
 
 class GroupKey(str, Enum):
@@ -146,6 +147,10 @@ def score(
     else:
         if fmt == OutputFormat.xlsx and (not output or output == "-") and sys.stdout.isatty():
             fail("-f xlsx writes a binary workbook: name the file with -o FILE.xlsx (or pipe stdout)")
+        if fmt == OutputFormat.parquet and (not output or output == "-"):
+            fail("-f parquet writes a binary file: name it with -o FILE.parquet")
+        if fmt == OutputFormat.parquet and details:
+            fail("--details writes CSV; -f parquet has one row per conversation")
         renderer = make_renderer(fmt.value, details=details)
 
     if redact:
