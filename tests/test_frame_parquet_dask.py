@@ -238,3 +238,22 @@ def test_dask_engine_refuses_what_it_cannot_do(cli, corpus, tmp_path):
     assert code == 2 and "not -f csv" in err
     code, _, err = cli("score", str(corpus), "--engine", "dask", "--group-by", "agent", "-o", str(tmp_path / "x.parquet"))
     assert code == 2 and "--group-by" in err
+
+
+def test_without_pyarrow_parquet_says_what_to_install(cli, corpus, corpus_parquet, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    code, out, err = cli("score", str(corpus_parquet), "-f", "csv")
+    assert code == 2
+    assert f"cx-audit: error: {corpus_parquet}: reading Parquet needs pyarrow: pip install 'cx-audit[parquet]'" in err
+    code, out, err = cli("score", str(corpus), "-f", "parquet", "-o", str(tmp_path / "r.parquet"))
+    assert code == 2 and err == "cx-audit: error: -f parquet needs pyarrow: pip install 'cx-audit[parquet]'\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_text_file_that_starts_with_par1_is_still_text(cli, tmp_path):
+    path = tmp_path / "nota.txt"
+    path.write_text("PAR1 revisado\nAgente: Buenas tardes, le atiende Ana.\nCliente: Hola\n", encoding="utf-8")
+    code, out, err = cli("score", str(path), "-f", "csv", "--exit-zero")
+    assert "Parquet" not in err and "ignored: 'PAR1 revisado'" in err  # the text loader read it
+    assert out.splitlines()[1].startswith("nota,")

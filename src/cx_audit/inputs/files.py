@@ -126,6 +126,16 @@ def _looks_binary(sample: bytes) -> bool:
     return controls * 10 > len(sample)
 
 
+def _parquet_footer(raw_opener: Callable[[], io.BufferedIOBase]) -> bool:
+    """A Parquet file ends with PAR1 too (a text file that starts with "PAR1" does not)."""
+    try:
+        with raw_opener() as raw:
+            raw.seek(-4, os.SEEK_END)
+            return raw.read(4) == PARQUET_MAGIC
+    except (OSError, ValueError, EOFError, zlib.error):  # gzip cannot seek from the end: the head decides
+        return True
+
+
 def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Document | None, InputError | None, str | None]:
     """Open one path as a Document. Returns (doc, error, warning)."""
     display = "<stdin>" if path == "-" else path
@@ -150,7 +160,7 @@ def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Do
         return None, InputError(display, f"cannot read: {reason}"), None
     if not head_bytes.strip():
         return None, InputError(display, "empty file"), None
-    if head_bytes[:4] == PARQUET_MAGIC:
+    if head_bytes[:4] == PARQUET_MAGIC and _parquet_footer(raw_opener):
         # Binary, read by the Parquet loader through `raw`: no decoding, no NUL check.
         def no_text() -> io.TextIOBase:
             raise OSError("a Parquet file is binary; it has no text")
