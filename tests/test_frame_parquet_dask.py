@@ -257,3 +257,20 @@ def test_a_text_file_that_starts_with_par1_is_still_text(cli, tmp_path):
     code, out, err = cli("score", str(path), "-f", "csv", "--exit-zero")
     assert "Parquet" not in err and "ignored: 'PAR1 revisado'" in err  # the text loader read it
     assert out.splitlines()[1].startswith("nota,")
+
+
+def test_jsonl_turn_rows_partition_and_score_like_the_local_run(cli, corpus, tmp_path):
+    from cx_audit.dask_engine import NOTE, score_partition
+    from cx_audit.inputs.base import LoadOptions
+    from cx_audit.partitions import plan, read_piece
+    from cx_audit.ruleset import load_ruleset
+
+    path = tmp_path / "turns.jsonl"
+    pd.read_csv(corpus).to_json(path, orient="records", lines=True, force_ascii=False)
+    pieces, errors, _ = plan([str(path)], LoadOptions(), target=250)
+    assert errors == [] and len(pieces) > 4
+    rulesets = [load_ruleset("es"), load_ruleset("en")]
+    parts = pd.concat([score_partition(read_piece(p), rulesets, True, LoadOptions()) for p in pieces], ignore_index=True)
+    assert sorted(parts.loc[parts[NOTE].notna(), NOTE])[-1].startswith("conversations: ")
+    results = parts[parts[NOTE].isna()].drop(columns=[NOTE])
+    assert as_csv_cells(results) == cli_csv(cli, str(path), "--lang", "auto")[1:]
