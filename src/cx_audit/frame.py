@@ -25,7 +25,6 @@ from cx_audit.inputs.base import LoadItem, LoadOptions
 from cx_audit.inputs.roles import resolve_roles
 from cx_audit.pipeline import Scorer
 from cx_audit.render import tabular
-from cx_audit.results import ConversationResult
 from cx_audit.ruleset.model import Ruleset
 
 if TYPE_CHECKING:
