@@ -12,8 +12,9 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
+# With the dask extra, so the Parquet and Dask tests run rather than skip.
 install-test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 
 # Score the samples and print the report: the Spanish conversations with the built-in Spanish
 # ruleset, the English ones with its English twin (--lang auto). Some samples are meant to fail,

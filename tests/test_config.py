@@ -109,7 +109,7 @@ def test_every_bad_key_and_value_is_located(project):
     assert problems() == [
         f"{path}:1:1: unknown key 'rulests'; did you mean 'rulesets'?",
         f"{path}:2:10: workers must be a whole number of processes, 1 or more, not 0",
-        f"{path}:3:9: format must be one of table, csv, json, jsonl, xlsx, markdown, html, not 'jsn'; did you mean 'json'?",
+        f"{path}:3:9: format must be one of table, csv, json, jsonl, xlsx, markdown, html, parquet, not 'jsn'; did you mean 'json'?",
         f"{path}:4:12: pass_mark must be a number from 0 to 100, not 300",
         f"{path}:5:11: rulesets: 'nope.yaml' is neither a file (no {project.resolve() / 'nope.yaml'}) nor a ruleset name" + problems()[4].split("nor a ruleset name", 1)[1],
         f"{path}:6:9: redact must be true or false, not 'maybe'",
@@ -144,7 +144,7 @@ def test_environment_variables_are_checked_and_override(project, monkeypatch):
     monkeypatch.setenv("CX_AUDIT_FORMAT", "pdf")
     assert problems() == [
         "CX_AUDIT_PASS_MARK=high: pass_mark must be a number from 0 to 100, not 'high'",
-        "CX_AUDIT_FORMAT=pdf: format must be one of table, csv, json, jsonl, xlsx, markdown, html, not 'pdf'",
+        "CX_AUDIT_FORMAT=pdf: format must be one of table, csv, json, jsonl, xlsx, markdown, html, parquet, not 'pdf'",
     ]
 
 

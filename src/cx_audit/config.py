@@ -34,7 +34,7 @@ from cx_audit.errors import CxAuditError
 
 CONFIG_FILE = ".cx-audit.yaml"
 PYPROJECT = "pyproject.toml"
-FORMATS = ("table", "csv", "json", "jsonl", "xlsx", "markdown", "html")
+FORMATS = ("table", "csv", "json", "jsonl", "xlsx", "markdown", "html", "parquet")
 ROLES = ("agent", "customer", "bot", "system", "unknown")
 # Keys of features that are not built: writing them is an error that says so.
 NOT_BUILT: dict[str, str] = {}

@@ -30,6 +30,7 @@ class OutputFormat(str, Enum):
     xlsx = "xlsx"
     markdown = "markdown"
     html = "html"
+    parquet = "parquet"
 
 
 class GroupKey(str, Enum):
@@ -43,6 +44,11 @@ class GroupKey(str, Enum):
 
 class Lang(str, Enum):
     auto = "auto"
+
+
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
 
 
 def parse_pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -127,10 +133,14 @@ def score(
     pass_mark: Optional[float] = typer.Option(None, "--pass-mark", min=0, max=100, help="Pass mark for every ruleset. Default: each ruleset's own, or the project config's."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="A progress bar on stderr (only ever when stderr is a terminal)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, show_default=False, help="Score on N processes (same output, in the same order). Default: all cores, or the project config's; 1 scores in this process."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="dask: score Parquet/CSV/JSONL turn tables on a Dask cluster into -o FILE.parquet (pip install 'cx-audit[dask]')."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler's address (tcp://HOST:8786). Default: a local cluster."),
+    partition_rows: int = typer.Option(100_000, "--partition-rows", min=1, help="With --engine dask: turn rows per partition (a conversation is never split)."),
 ) -> int:
     """Score transcripts against rulesets and report the results."""
     options = load_options(input_format, agent_label, customer_label, column, role_map)
     project = load_settings()  # .cx-audit.yaml / [tool.cx-audit] and CX_AUDIT_*; flags win
+    fmt_flag = fmt  # before the config default: --engine dask takes only -f parquet
     fmt = fmt or OutputFormat(project["format"])
     redact = project["redact"] if redact is None else redact
     workers = workers or project["workers"] or default_workers()
@@ -138,6 +148,12 @@ def score(
     ids = [rs.label for rs in rulesets]
     if len(set(ids)) != len(ids):
         fail(f"the same ruleset is named twice: {', '.join(ids)}")
+    if engine == Engine.dask:
+        from cx_audit import dask_engine
+
+        refused = [flag for flag, on in (("--group-by", group_by), ("--details", details)) if on]
+        return dask_engine.command(paths, rulesets, lang == Lang.auto, options, output, fmt_flag and fmt_flag.value,
+                                   scheduler, partition_rows, quiet, fail_under, exit_zero, refused)
     scorer = Scorer(rulesets, lang_auto=lang == Lang.auto)
     if group_by:
         from cx_audit.render.groups import GROUP_FORMATS, GroupRenderer
@@ -150,6 +166,10 @@ def score(
     else:
         if fmt == OutputFormat.xlsx and (not output or output == "-") and sys.stdout.isatty():
             fail("-f xlsx writes a binary workbook: name the file with -o FILE.xlsx (or pipe stdout)")
+        if fmt == OutputFormat.parquet and (not output or output == "-"):
+            fail("-f parquet writes a binary file: name it with -o FILE.parquet")
+        if fmt == OutputFormat.parquet and details:
+            fail("--details writes CSV; -f parquet has one row per conversation")
         renderer = make_renderer(fmt.value, details=details)
 
     rows = None

@@ -44,6 +44,8 @@ class Document:
     head: str
     opener: Callable[[], io.TextIOBase]
     encoding: str = "utf-8"
+    # Binary formats (Parquet): a fresh byte stream over the content; None for text documents.
+    raw: Callable[[], io.BufferedIOBase] | None = None
 
     def open(self) -> io.TextIOBase:
         return self.opener()

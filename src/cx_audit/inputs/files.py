@@ -22,6 +22,7 @@ from cx_audit.inputs.base import Document
 
 HEAD_BYTES = 64 * 1024
 CP1252_FALLBACK = "cx-audit-cp1252"
+PARQUET_MAGIC = b"PAR1"
 
 
 def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
@@ -149,6 +150,16 @@ class _WithoutNul(io.RawIOBase):
         super().close()
 
 
+def _parquet_footer(raw_opener: Callable[[], io.BufferedIOBase]) -> bool:
+    """A Parquet file ends with PAR1 too (a text file that starts with "PAR1" does not)."""
+    try:
+        with raw_opener() as raw:
+            raw.seek(-4, os.SEEK_END)
+            return raw.read(4) == PARQUET_MAGIC
+    except (OSError, ValueError, EOFError, zlib.error):  # gzip cannot seek from the end: the head decides
+        return True
+
+
 def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Document | None, InputError | None, str | None]:
     """Open one path as a Document. Returns (doc, error, warning)."""
     display = "<stdin>" if path == "-" else path
@@ -173,6 +184,14 @@ def open_document(path: str, stdin: io.BufferedReader | None = None) -> tuple[Do
         return None, InputError(display, f"cannot read: {reason}"), None
     if not head_bytes.strip():
         return None, InputError(display, "empty file"), None
+    if head_bytes[:4] == PARQUET_MAGIC and _parquet_footer(raw_opener):
+        # Binary, read by the Parquet loader through `raw`: no decoding, no NUL check.
+        def no_text() -> io.TextIOBase:
+            raise OSError("a Parquet file is binary; it has no text")
+
+        doc = Document(name=display, stem=stem, extension=ext, head="PAR1", opener=no_text,
+                       encoding="binary", raw=raw_opener)
+        return doc, None, None
     encoding, warning = _detect_encoding(head_bytes)
     if encoding != "utf-16" and b"\x00" in head_bytes:
         if _looks_binary(head_bytes[:4096]):

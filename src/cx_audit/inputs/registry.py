@@ -8,6 +8,7 @@ from cx_audit.inputs.base import Document, Loader
 
 # Modules that define loaders; each calls `register()` at import. Add new formats here.
 LOADER_MODULES = (
+    "cx_audit.inputs.parquet",  # binary, told apart by its PAR1 magic before any text loader looks
     # Vendor formats first: each sniffs its own distinctive keys or lines and outscores the
     # generic loaders below, which take anything that starts with { or [ or has speaker labels.
     "cx_audit.inputs.vendor.contact_lens",

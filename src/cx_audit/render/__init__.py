@@ -7,9 +7,9 @@ from cx_audit.render.csvout import CsvRenderer
 from cx_audit.render.jsonout import JsonlRenderer, JsonRenderer
 from cx_audit.render.table import TableRenderer
 
-FORMATS = ("table", "csv", "json", "jsonl", "xlsx", "markdown", "html")
+FORMATS = ("table", "csv", "json", "jsonl", "xlsx", "markdown", "html", "parquet")
 # Formats written as bytes (they need -o FILE or a pipe, never a terminal).
-BINARY_FORMATS = ("xlsx",)
+BINARY_FORMATS = ("xlsx", "parquet")
 
 
 def make_renderer(fmt: str, details: bool = False) -> Renderer:
@@ -33,4 +33,9 @@ def make_renderer(fmt: str, details: bool = False) -> Renderer:
         from cx_audit.render.html import HtmlRenderer
 
         return HtmlRenderer()
+    if fmt == "parquet":
+        from cx_audit.render.parquet import ParquetRenderer, require_pyarrow
+
+        require_pyarrow()
+        return ParquetRenderer()
     raise ValueError(fmt)
