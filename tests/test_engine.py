@@ -207,3 +207,12 @@ rules:
     assert outcome(engine, conv(("agent", "We dont do refunts.")), "refusal").status == "fail"  # the fuzzy one still is
     plain = CompiledRuleset(parse_ruleset(text.replace('{phrase: "i cant help you", exact: true}', '"i cant help you"'), "t.yaml"))
     assert outcome(plain, conv(("agent", "I can help you with that.")), "refusal").status == "fail"  # what exact prevents
+
+
+def test_respond_unless_an_answer_inside_a_negation_does_not_count():
+    text = RESPOND_RULESET.replace('    phrases: ["sorry"]\n', '    phrases: ["make an exception"]\n    unless: ["can\'t make an exception"]\n')
+    engine = CompiledRuleset(parse_ruleset(text, "t.yaml"))
+    refused = conv(("customer", "I'm so upset."), ("agent", "Rules are rules, I can't make an exception."))
+    offered = conv(("customer", "I'm so upset."), ("agent", "Given the circumstances I'll make an exception."))
+    assert outcome(engine, refused, "ack").status == "fail"
+    assert outcome(engine, offered, "ack").status == "pass"

@@ -272,6 +272,9 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
     if scoped is None:
         return _outcome(compiled, NA, note="no turn times")
     responses = _matches(compiled, conv, per_rule, MAIN, scoped)
+    answer_excuses = per_rule.get((compiled.index, UNLESS), ())
+    if answer_excuses:  # "no le puedo ofrecer" is no offer: an answer inside an `unless` match does not count
+        responses = [r for r in responses if not _excused(r, answer_excuses)]
     failures: list[Evidence] = []
     answered: list[Evidence] = []
     seen_turns: set[int] = set()

@@ -33,7 +33,7 @@ COMMON_RULE_KEYS = ("id", "category", "kind", "message", "tip", "source", "sever
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("phrases", "regex", "fuzzy", "min_count"),
     "forbid": ("phrases", "regex", "fuzzy", "unless"),
-    "respond": ("phrases", "regex", "fuzzy", "trigger", "within", "expect", "each"),
+    "respond": ("phrases", "regex", "fuzzy", "unless", "trigger", "within", "expect", "each"),
     "repetition": ("threshold", "times", "min_words"),
     "metric": ("metric", "max", "min", "seconds", "words"),
 }
@@ -55,7 +55,7 @@ OVERRIDE_COMMON_KEYS = tuple(k for k in COMMON_RULE_KEYS if k not in ("id", "kin
 ADD_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("add_phrases", "add_regex"),
     "forbid": ("add_phrases", "add_regex", "add_unless"),
-    "respond": ("add_phrases", "add_regex", "add_trigger_phrases"),
+    "respond": ("add_phrases", "add_regex", "add_unless", "add_trigger_phrases"),
     "repetition": (),
     "metric": (),
 }

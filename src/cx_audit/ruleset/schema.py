@@ -107,7 +107,7 @@ RULE_SPEC = {
     "phrases": _d(PHRASES, "Literal phrases, matched on folded whole words; \"@name\" stands for a header list."),
     "regex": _d(REGEXES, "Python regular expressions, run on the folded text with punctuation kept."),
     "fuzzy": _d(_int(0, 100), "Also accept runs of words at least this similar (Levenshtein, 0-100)."),
-    "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn."),
+    "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn; respond: an answer inside one does not count."),
     "min_count": _d(_int(1), "require: how many matches are needed. Default 1."),
     "trigger": _d({"type": "object", "properties": {k: TRIGGER_SPEC[k] for k in TRIGGER_KEYS}, "additionalProperties": False}, "respond: what starts the rule."),
     "within": _d(_int(0), "respond: how many turns after the trigger the answer may come. Default 2."),
@@ -125,7 +125,7 @@ RULE_SPEC = {
 ADD_SPEC = {
     "add_phrases": _d(PHRASES, "Phrases added to the inherited rule's phrases."),
     "add_regex": _d(REGEXES, "Regexes added to the inherited rule's regex."),
-    "add_unless": _d(PHRASES, "forbid: phrases added to the inherited rule's unless."),
+    "add_unless": _d(PHRASES, "forbid, respond: phrases added to the inherited rule's unless."),
     "add_trigger_phrases": _d(PHRASES, "respond: phrases added to the inherited rule's trigger."),
 }
 HEADER_SPEC = {
