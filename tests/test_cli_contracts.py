@@ -222,3 +222,13 @@ def test_output_file_gets_ordinary_permissions(cli, tmp_path):
     finally:
         os.umask(old)
     assert target.stat().st_mode & 0o777 == 0o644  # readable by the team, not only its owner
+
+
+def test_rules_show_names_trigger_unless_and_each(cli):
+    code, out, _ = cli("rules", "show", "decline-with-alternative", "-r", "es")
+    assert code == 0
+    lines = [line.strip() for line in out.splitlines()]
+    assert any(line.startswith("unless") and "no le puedo ofrecer" in line for line in lines)  # the answer's
+    assert any(line.startswith("unless") and "no se preocupe" in line for line in lines)  # the trigger's
+    code, out, _ = cli("rules", "show", "acknowledge-complaint", "-r", "en")
+    assert code == 0 and "one answered trigger is enough" in out

@@ -99,14 +99,14 @@ def test_override_keys_are_checked_against_the_inherited_kind(base):
         extends: base.yaml
         id: acme
         overrides:
-          acknowledge: {unless: [x], within: -1}
+          acknowledge: {min_count: 2, within: -1}
           greeting: {kind: forbid, severty: minor}
           calm-down: {add_unless: ["@nope"], category: empaty}
           interruptions:
         """)
     assert problems(path) == [
-        f"{path}:4:17: key 'unless' has no effect on 'acknowledge', a 'respond' rule (it belongs to: forbid)",
-        f"{path}:4:38: override of 'acknowledge': within must be from 0, not -1",
+        f"{path}:4:17: key 'min_count' has no effect on 'acknowledge', a 'respond' rule (it belongs to: require)",
+        f"{path}:4:39: override of 'acknowledge': within must be from 0, not -1",
         f"{path}:5:14: override of 'greeting': an override cannot change a rule's kind; disable the rule (enabled: false) and write a new one under rules:",
         f"{path}:5:28: unknown key 'severty' in override of 'greeting'; did you mean 'severity'?",
         f"{path}:6:28: override of 'calm-down': add_unless: no list named 'nope' in the header's lists",

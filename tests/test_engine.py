@@ -148,3 +148,71 @@ def test_repetition_across_block_boundaries_and_in_very_long_calls(engine):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 200 * 1024 * 1024
+
+
+RESPOND_RULESET = """\
+id: t
+language: en
+categories:
+  empathy: {}
+rules:
+  - id: ack
+    category: empathy
+    kind: respond
+    trigger: {phrases: ["fed up", "upset"], unless: ["not upset"]}
+    within: 1
+    phrases: ["sorry"]
+    message: m
+    tip: t
+    source: s
+"""
+
+
+def test_respond_each_false_needs_one_answered_trigger():
+    complaint_twice = conv(("customer", "I'm fed up."), ("agent", "I'm sorry, let me fix it."), ("customer", "Still fed up."), ("agent", "Done."))
+    each = CompiledRuleset(parse_ruleset(RESPOND_RULESET, "t.yaml"))
+    once = CompiledRuleset(parse_ruleset(RESPOND_RULESET + "    each: false\n", "t.yaml"))
+    assert outcome(each, complaint_twice, "ack").status == "fail"
+    assert outcome(once, complaint_twice, "ack").status == "pass"
+    never = conv(("customer", "I'm fed up."), ("agent", "Ok."), ("customer", "Still fed up."), ("agent", "Done."))
+    failed = outcome(once, never, "ack")
+    assert failed.status == "fail" and [e.turn for e in failed.evidence] == [1, 3]
+
+
+def test_trigger_unless_excuses_an_overlapping_trigger():
+    engine = CompiledRuleset(parse_ruleset(RESPOND_RULESET, "t.yaml"))
+    assert outcome(engine, conv(("customer", "I'm not upset, just asking."), ("agent", "Sure.")), "ack").status == "n/a"
+    assert outcome(engine, conv(("customer", "I'm not upset but I am fed up."), ("agent", "Sure.")), "ack").status == "fail"
+
+
+def test_exact_phrase_is_not_matched_fuzzily_in_a_fuzzy_rule():
+    text = """\
+id: t
+language: en
+categories:
+  saying-no: {}
+rules:
+  - id: refusal
+    category: saying-no
+    kind: forbid
+    fuzzy: 85
+    phrases: [{phrase: "i cant help you", exact: true}, "we dont do refunds"]
+    message: m
+    tip: t
+    source: s
+"""
+    engine = CompiledRuleset(parse_ruleset(text, "t.yaml"))
+    assert outcome(engine, conv(("agent", "I can help you with that.")), "refusal").status == "pass"
+    assert outcome(engine, conv(("agent", "I cant help you.")), "refusal").status == "fail"
+    assert outcome(engine, conv(("agent", "We dont do refunts.")), "refusal").status == "fail"  # the fuzzy one still is
+    plain = CompiledRuleset(parse_ruleset(text.replace('{phrase: "i cant help you", exact: true}', '"i cant help you"'), "t.yaml"))
+    assert outcome(plain, conv(("agent", "I can help you with that.")), "refusal").status == "fail"  # what exact prevents
+
+
+def test_respond_unless_an_answer_inside_a_negation_does_not_count():
+    text = RESPOND_RULESET.replace('    phrases: ["sorry"]\n', '    phrases: ["make an exception"]\n    unless: ["can\'t make an exception"]\n')
+    engine = CompiledRuleset(parse_ruleset(text, "t.yaml"))
+    refused = conv(("customer", "I'm so upset."), ("agent", "Rules are rules, I can't make an exception."))
+    offered = conv(("customer", "I'm so upset."), ("agent", "Given the circumstances I'll make an exception."))
+    assert outcome(engine, refused, "ack").status == "fail"
+    assert outcome(engine, offered, "ack").status == "pass"

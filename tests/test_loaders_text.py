@@ -196,3 +196,25 @@ def test_gzip_from_tmp_with_crlf_and_extra_labels(tmp_path):
     path.write_bytes(gzip.compress("Gestor: Hola\r\nAbonado: Buenas\r\n".encode("utf-8")))
     [t], _, _ = load(path, LoadOptions(agent_labels=("gestor",), customer_labels=("abonado",)))
     assert [(turn.role, turn.text) for turn in t.turns] == [(AGENT, "Hola"), (CUSTOMER, "Buenas")]
+
+
+def test_bracketed_time_ranges_give_turn_end_times(tmp_path):
+    path = write(
+        tmp_path,
+        "rangos.txt",
+        "[00:00:01 - 00:00:09] Cliente: Me han cobrado dos veces y\n"
+        "[00:00:05-00:00:07] Agente: Ya, ya.\n"
+        "(00:10–00:12) Cliente: Oiga.\n"
+        "[00:20] Agente: Dígame, son las 10:30 - vale.\n",
+    )
+    [t], errors, _ = load(path)
+    assert errors == []
+    assert [(turn.start, turn.end) for turn in t.turns] == [(1.0, 9.0), (5.0, 7.0), (10.0, 12.0), (20.0, None)]
+    assert t.turns[3].text == "Dígame, son las 10:30 - vale."
+
+
+def test_time_range_ending_before_it_starts_is_reported_and_the_end_ignored(tmp_path):
+    path = write(tmp_path, "al-reves.txt", "[00:05] Agente: Hola.\n[00:20 - 00:15] Cliente: Buenas.\n")
+    [t], errors, _ = load(path)
+    assert len(errors) == 1 and errors[0].line == 2 and "ends before it starts" in errors[0].message
+    assert [(turn.start, turn.end) for turn in t.turns] == [(5.0, None), (20.0, None)]

@@ -123,3 +123,43 @@ def test_reserved_category_ids_are_exactly_the_csv_columns():
     from cx_audit.ruleset.loader import RESERVED_CATEGORY_IDS
 
     assert RESERVED_CATEGORY_IDS == set(CSV_FIXED_COLUMNS) | set(CSV_META_COLUMNS) | {"failed_rules"}
+
+
+RESPOND = """\
+  - id: ack
+    category: saying-no
+    kind: respond
+    message: m
+    tip: t
+    source: s
+    phrases: ["lo siento"]
+"""
+
+
+def test_each_false_needs_expect_present():
+    (line,) = problems(HEADER + RESPOND + "    trigger: {phrases: [harto]}\n    expect: absent\n    each: false\n")
+    assert line == "team.yaml:15:11: rule 'ack': 'each: false' needs 'expect: present' (with 'absent' every trigger's window is checked)"
+    (line,) = problems(HEADER + RESPOND + "    trigger: {phrases: [harto]}\n    each: maybe\n")
+    assert line == "team.yaml:14:11: rule 'ack': each must be true or false"
+    rs = parse_ruleset(HEADER + RESPOND + "    trigger: {phrases: [harto], unless: [harto de esperar]}\n    each: false\n", "team.yaml")
+    assert rs.rules[0].each is False and rs.rules[0].trigger.unless == ("harto de esperar",)
+
+
+def test_exact_phrase_entries_in_rules_and_lists():
+    from cx_audit.ruleset.model import ExactPhrase
+
+    text = HEADER.replace("rules:\n", "lists:\n  refusals: [\"no puedo\", {phrase: \"no le puedo ayudar\", exact: true}]\nrules:\n")
+    rs = parse_ruleset(text + RULE + '    fuzzy: 90\n    phrases: ["@refusals", {phrase: "imposible", exact: true}, {phrase: "ni hablar"}]\n', "team.yaml")
+    phrases = rs.rules[0].phrases
+    assert phrases == ("no puedo", "no le puedo ayudar", "imposible", "ni hablar")
+    assert [isinstance(p, ExactPhrase) for p in phrases] == [False, True, True, False]
+
+
+def test_bad_exact_phrase_entries_are_located():
+    lines = problems(HEADER + RULE + '    phrases:\n      - {phrase: x, exact: si}\n      - {exact: true}\n      - {phrase: "@refusals", exact: true}\n      - {phrase: y, exactly: true}\n')
+    assert lines == [
+        "team.yaml:13:28: rule 'flat-refusal': phrases entry: exact must be true or false",
+        "team.yaml:14:9: rule 'flat-refusal': phrases entry: a mapping entry needs 'phrase' (and 'exact: true')",
+        "team.yaml:15:18: rule 'flat-refusal': phrases: '@refusals' names a list; mark the list's own entries exact instead",
+        "team.yaml:16:21: unknown key 'exactly' in rule 'flat-refusal': phrases entry; did you mean 'exact'?",
+    ]

@@ -87,6 +87,10 @@ def _describe(rule: Rule) -> list[tuple[str, str]]:
         rows.append(("regex", "  ".join(rule.regex)))
     if rule.trigger:
         rows.append(("trigger", f"{'/'.join(rule.trigger.speakers)}: " + ", ".join(rule.trigger.phrases[:12])))
+        if rule.trigger.unless:
+            rows.append(("  unless", ", ".join(rule.trigger.unless[:12]) + (" …" if len(rule.trigger.unless) > 12 else "")))
+    if rule.kind == "respond" and not rule.each:
+        rows.append(("each", "false: one answered trigger is enough"))
     if rule.fuzzy:
         rows.append(("fuzzy", str(rule.fuzzy)))
     if rule.kind == "metric":

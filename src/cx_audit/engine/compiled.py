@@ -21,10 +21,10 @@ from cx_audit.engine.metrics import METRIC_FUNCTIONS
 from cx_audit.model import Transcript
 from cx_audit.normalize import fold, fold_keep_punct, original_words
 from cx_audit.results import FAIL, NA, PASS, ConversationResult, Evidence, RuleOutcome
-from cx_audit.ruleset.model import TIMED_METRICS, Rule, Ruleset, Scope
+from cx_audit.ruleset.model import TIMED_METRICS, ExactPhrase, Rule, Ruleset, Scope
 from cx_audit.scoring import score_outcomes
 
-MAIN, UNLESS, TRIGGER = 0, 1, 2
+MAIN, UNLESS, TRIGGER, TRIGGER_UNLESS = 0, 1, 2, 3
 
 
 class _TurnText:
@@ -149,6 +149,7 @@ class CompiledRuleset:
             compiled.regex_filtered = [self._prefilter(p, compiled.index, MAIN, k) for k, p in enumerate(compiled.regex)]
             if rule.trigger is not None:
                 self._own(rule.trigger.phrases, rule.trigger.fuzzy, compiled.index, TRIGGER)
+                self._own(rule.trigger.unless, 0, compiled.index, TRIGGER_UNLESS)
                 compiled.trigger_regex = [re.compile(p) for p in rule.trigger.regex]
                 compiled.trigger_filtered = [
                     self._prefilter(p, compiled.index, TRIGGER, k) for k, p in enumerate(compiled.trigger_regex)
@@ -172,7 +173,7 @@ class CompiledRuleset:
 
     def _own(self, phrases: tuple[str, ...], fuzzy: int, rule_index: int, slot: int) -> None:
         for phrase in phrases:
-            entry = self.matcher.add(fold(phrase), fuzzy)
+            entry = self.matcher.add(fold(phrase), 0 if isinstance(phrase, ExactPhrase) else fuzzy)
             owners = self._owners.setdefault(entry, [])
             if (rule_index, slot) not in owners:
                 owners.append((rule_index, slot))
@@ -282,6 +283,12 @@ def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot:
     return found
 
 
+def _excused(match: tuple[int, int, int, str | None], excuses) -> bool:
+    """A phrase match inside an `unless` match in the same turn (regex matches are never excused)."""
+    i, start, end, _ = match
+    return start >= 0 and any(t == i and x_start <= start and end <= x_end for t, x_start, x_end in excuses)
+
+
 def _ev(conv: _Conversation, match: tuple[int, int, int, str | None]) -> Evidence:
     i, start, end, text = match
     return conv.evidence(i, match=text) if text is not None else conv.evidence(i, start, end)
@@ -312,7 +319,7 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
         i, start, end, _ = match
         if i in flagged:
             continue
-        if start >= 0 and any(t == i and x_start <= start and end <= x_end for t, x_start, x_end in excuses):
+        if _excused(match, excuses):
             continue
         flagged.add(i)
         evidence.append(_ev(conv, match))
@@ -324,12 +331,18 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
     assert rule.trigger is not None
     trigger_turns = conv.select(Scope(speakers=rule.trigger.speakers))
     triggers = _matches(compiled, conv, per_rule, TRIGGER, trigger_turns or [])
+    excuses = per_rule.get((compiled.index, TRIGGER_UNLESS), ())
+    if excuses:
+        triggers = [m for m in triggers if not _excused(m, excuses)]
     if not triggers:
         return _outcome(compiled, NA, note="trigger not present")
     scoped = conv.select(rule.scope)
     if scoped is None:
         return _outcome(compiled, NA, note="no turn times")
     responses = _matches(compiled, conv, per_rule, MAIN, scoped)
+    answer_excuses = per_rule.get((compiled.index, UNLESS), ())
+    if answer_excuses:  # "no le puedo ofrecer" is no offer: an answer inside an `unless` match does not count
+        responses = [r for r in responses if not _excused(r, answer_excuses)]
     failures: list[Evidence] = []
     answered: list[Evidence] = []
     seen_turns: set[int] = set()
@@ -346,7 +359,7 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
                 failures.append(_ev(conv, trig))
         else:
             failures.extend(_ev(conv, r) for r in window)
-    if failures:
+    if failures and not (answered and not rule.each):
         return _outcome(compiled, FAIL, failures)
     return _outcome(compiled, PASS, answered or [_ev(conv, triggers[0])])
 

@@ -7,7 +7,8 @@
     que me llegó duplicada.            <- continuation of the customer's turn
 
 A timestamp may precede the label (`[hh:mm:ss]`, `hh:mm:ss`, `[mm:ss]`, `(mm:ss)`, optionally
-followed by `-`). A label that is not a known role word (say, a person's name) counts as a
+followed by `-`). Inside brackets or parentheses it may be a range, the turn's start and end
+(`[00:00:03 - 00:00:09]`, `(00:03–00:09)`), which interruption metrics need. A label that is not a known role word (say, a person's name) counts as a
 speaker only when it starts at least two lines, so a stray "Nota: ..." inside a turn stays text.
 """
 
@@ -34,8 +35,15 @@ from cx_audit.inputs.labels import (
 from cx_audit.model import UNKNOWN, Transcript, Turn
 
 _CLOCK = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
+
+
+def _range_end(group: str) -> str:
+    return r"(?:\s*[-–—]\s*(?P<" + group + ">" + _CLOCK + r"))?"
+
+
 _TURN_LINE = re.compile(
-    r"^\s*(?:(?:\[(?P<ts1>" + _CLOCK + r")\]|\((?P<ts2>" + _CLOCK + r")\)"
+    r"^\s*(?:(?:\[(?P<ts1>" + _CLOCK + r")" + _range_end("te1") + r"\]"
+    r"|\((?P<ts2>" + _CLOCK + r")" + _range_end("te2") + r"\)"
     r"|(?P<ts3>\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?|\d{1,2}:\d{2}(?=\s)))\s*(?:[-–—]\s*)?)?"
     r"(?P<label>[^\W\d_][\w.'’ -]{0,39}?)\s*(?:\((?P<name>[^()]{1,60})\))?\s*:(?P<text>.*)$"
 )
@@ -56,6 +64,7 @@ MAX_LABEL_WORDS = 4
 @dataclass(slots=True)
 class _Candidate:
     start: float | None
+    end: float | None
     label: str
     name: str
     text: str
@@ -73,8 +82,10 @@ def _candidate(line: str) -> _Candidate | None:
     if label[-1].isdigit() and text[:1].isdigit():
         return None  # "a las 10:30" is a time, not a label
     clock = match.group("ts1") or match.group("ts2") or match.group("ts3")
+    until = match.group("te1") or match.group("te2")
     return _Candidate(
         start=parse_seconds(clock) if clock else None,
+        end=parse_seconds(until) if until else None,
         label=label,
         name=(match.group("name") or "").strip(),
         text=text.strip(),
@@ -134,6 +145,9 @@ class TextLoader:
             if not line.strip():
                 continue
             if cand is not None and is_speaker(cand):
+                if cand.end is not None and cand.start is not None and cand.end < cand.start:
+                    errors.append(InputError(doc.name, f"the turn ends before it starts ({_clip(line.strip(), 30)!r}); end time ignored", number))
+                    cand.end = None
                 turns.append(self._turn(cand, options))
                 continue
             if turns:
@@ -187,7 +201,7 @@ class TextLoader:
             role, source = role_for_label(cand.name, options, name=cand.label)
             if role != UNKNOWN:
                 speaker = cand.label
-        return Turn(role=role, text=cand.text, speaker=speaker, start=cand.start, role_source=source)
+        return Turn(role=role, text=cand.text, speaker=speaker, start=cand.start, end=cand.end, role_source=source)
 
 
 def _clip(text: str, width: int = 60) -> str:

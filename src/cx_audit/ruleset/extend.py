@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cx_audit.errors import RulesetError
-from cx_audit.ruleset.model import Category, Rule, Ruleset
+from cx_audit.ruleset.model import Category, Rule, Ruleset, unique_phrases
 
 if TYPE_CHECKING:
     from cx_audit.ruleset.loader import _Builder
@@ -142,7 +142,7 @@ def build_extended(b: "_Builder", root: MappingNode, top: dict[str, tuple[Node, 
         list_node = top["lists"][1]
         keys = [k.value for k, _ in list_node.value if isinstance(k, ScalarNode)] if isinstance(list_node, MappingNode) else []
         for lid, (_, value_node) in b.mapping(list_node, tuple(keys), "lists").items():
-            values = tuple(v for _, v in b.string_list(value_node, f"list '{lid}'"))
+            values = tuple(v for _, v in b.phrase_entries(value_node, f"list '{lid}'"))
             if lid in lists:
                 grown[lid] = tuple(v for v in values if v not in lists[lid])
                 lists[lid] = lists[lid] + grown[lid]
@@ -215,11 +215,13 @@ def _own_rule_ids(top: dict[str, tuple[Node, Node]]) -> set[str]:
 
 def _add_phrases(rule: Rule, field: str, phrases: tuple[str, ...]) -> None:
     if field == "phrases":
-        rule.phrases = tuple(dict.fromkeys(rule.phrases + phrases))
+        rule.phrases = unique_phrases(rule.phrases + phrases)
     elif field == "unless":
-        rule.unless = tuple(dict.fromkeys(rule.unless + phrases))
+        rule.unless = unique_phrases(rule.unless + phrases)
     elif field == "trigger" and rule.trigger is not None:
-        rule.trigger = dataclasses.replace(rule.trigger, phrases=tuple(dict.fromkeys(rule.trigger.phrases + phrases)))
+        rule.trigger = dataclasses.replace(rule.trigger, phrases=unique_phrases(rule.trigger.phrases + phrases))
+    elif field == "trigger_unless" and rule.trigger is not None:
+        rule.trigger = dataclasses.replace(rule.trigger, unless=unique_phrases(rule.trigger.unless + phrases))
 
 
 def _override(b: "_Builder", rule: Rule, key_node: Node, node: Node, path: str, categories: dict[str, Category], lists: dict[str, tuple[str, ...]]) -> None:
@@ -255,17 +257,17 @@ def _override(b: "_Builder", rule: Rule, key_node: Node, node: Node, path: str, 
         elif category:
             rule.category = category
     # Replaced phrase fields no longer come from the lists they came from.
-    refs = {(field, lid) for field, lid in b.refs.get(rule.id, set()) if not (field in f or (field == "trigger" and "trigger" in f))}
+    refs = {(field, lid) for field, lid in b.refs.get(rule.id, set()) if not (field in f or (field.startswith("trigger") and "trigger" in f))}
     b._refs = refs
     b.apply(rule, f, label, lists, rule.kind)
     if "add_phrases" in f:
-        rule.phrases = tuple(dict.fromkeys(rule.phrases + b.phrases(f["add_phrases"][1], f"{label}: add_phrases", lists, "phrases")))
+        rule.phrases = unique_phrases(rule.phrases + b.phrases(f["add_phrases"][1], f"{label}: add_phrases", lists, "phrases"))
     if "add_unless" in f:
-        rule.unless = tuple(dict.fromkeys(rule.unless + b.phrases(f["add_unless"][1], f"{label}: add_unless", lists, "unless")))
+        rule.unless = unique_phrases(rule.unless + b.phrases(f["add_unless"][1], f"{label}: add_unless", lists, "unless"))
     if "add_regex" in f:
         rule.regex = tuple(dict.fromkeys(rule.regex + b.regexes(f["add_regex"][1], f"{label}: add_regex")))
     if "add_trigger_phrases" in f and rule.trigger is not None:
         more = b.phrases(f["add_trigger_phrases"][1], f"{label}: add_trigger_phrases", lists, "trigger")
-        rule.trigger = dataclasses.replace(rule.trigger, phrases=tuple(dict.fromkeys(rule.trigger.phrases + more)))
+        rule.trigger = dataclasses.replace(rule.trigger, phrases=unique_phrases(rule.trigger.phrases + more))
     b.refs[rule.id] = b._refs
     rule.location = f"{rule.location} (overridden at {path}:{key_node.start_mark.line + 1})"

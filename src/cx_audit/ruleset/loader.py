@@ -19,7 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cx_audit.errors import RulesetError
-from cx_audit.ruleset.model import KINDS, METRICS, SEVERITIES, SPEAKERS, Category, Rule, Ruleset, Scope, Trigger
+from cx_audit.ruleset.model import KINDS, METRICS, SEVERITIES, SPEAKERS, Category, ExactPhrase, Rule, Ruleset, Scope, Trigger, unique_phrases
 
 BOOL_TAG = "tag:yaml.org,2002:bool"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -33,13 +33,15 @@ COMMON_RULE_KEYS = ("id", "category", "kind", "message", "tip", "source", "sever
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("phrases", "regex", "fuzzy", "min_count"),
     "forbid": ("phrases", "regex", "fuzzy", "unless"),
-    "respond": ("phrases", "regex", "fuzzy", "trigger", "within", "expect"),
+    "respond": ("phrases", "regex", "fuzzy", "unless", "trigger", "within", "expect", "each"),
     "repetition": ("threshold", "times", "min_words"),
     "metric": ("metric", "max", "min", "seconds", "words"),
 }
 ALL_RULE_KEYS = COMMON_RULE_KEYS + tuple(sorted({k for keys in KIND_KEYS.values() for k in keys}))
 SCOPE_KEYS = ("speaker", "first_turns", "last_turns", "first_seconds", "last_seconds")
-TRIGGER_KEYS = ("phrases", "regex", "speaker", "fuzzy")
+TRIGGER_KEYS = ("phrases", "regex", "speaker", "fuzzy", "unless")
+# A phrase entry may be a mapping instead of text: {phrase: "i cant help you", exact: true}.
+PHRASE_KEYS = ("phrase", "exact")
 # Category ids become CSV columns beside these: an id equal to one of them would make two columns
 # with one name.
 RESERVED_CATEGORY_IDS = frozenset(
@@ -53,7 +55,7 @@ OVERRIDE_COMMON_KEYS = tuple(k for k in COMMON_RULE_KEYS if k not in ("id", "kin
 ADD_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("add_phrases", "add_regex"),
     "forbid": ("add_phrases", "add_regex", "add_unless"),
-    "respond": ("add_phrases", "add_regex", "add_trigger_phrases"),
+    "respond": ("add_phrases", "add_regex", "add_unless", "add_trigger_phrases"),
     "repetition": (),
     "metric": (),
 }
@@ -312,7 +314,7 @@ class _Builder:
         if "lists" in top:
             list_node = top["lists"][1]
             for lid, (_, value_node) in self.mapping(list_node, tuple(_keys(list_node)), "lists").items():
-                lists[lid] = tuple(v for _, v in self.string_list(value_node, f"list '{lid}'"))
+                lists[lid] = tuple(v for _, v in self.phrase_entries(value_node, f"list '{lid}'"))
 
         rules = self.rules(top, path, categories, lists)
         if rid is None or language is None:
@@ -449,6 +451,12 @@ class _Builder:
             rule.within = int(self.number(f["within"][1], f"{label}: within", 0, integer=True) or 0)
         if "expect" in f:
             rule.expect = self.choice(f["expect"][1], f"{label}: expect", ("present", "absent")) or "present"
+        if "each" in f:
+            each = self.boolean(f["each"][1], f"{label}: each")
+            rule.each = True if each is None else each
+        if ("each" in f or "expect" in f) and not rule.each and rule.expect == "absent":
+            where = f["each"][1] if "each" in f else f["expect"][1]
+            self.p.add(where, f"{label}: 'each: false' needs 'expect: present' (with 'absent' every trigger's window is checked)")
         if "trigger" in f:
             rule.trigger = self.trigger(f["trigger"][1], label, lists)
         if "threshold" in f:
@@ -496,16 +504,22 @@ class _Builder:
         phrases = self.phrases(f["phrases"][1], f"{label}: trigger phrases", lists, "trigger") if "phrases" in f else ()
         regex = self.regexes(f["regex"][1], f"{label}: trigger regex") if "regex" in f else ()
         fuzzy = int(self.number(f["fuzzy"][1], f"{label}: trigger fuzzy", 0, 100, integer=True) or 0) if "fuzzy" in f else 0
+        unless = self.phrases(f["unless"][1], f"{label}: trigger unless", lists, "trigger_unless") if "unless" in f else ()
         if not phrases and not regex and isinstance(node, MappingNode):
             self.p.add(node, f"{label}: the trigger needs 'phrases' or 'regex'")
-        return Trigger(phrases=phrases, regex=regex, speakers=speakers, fuzzy=fuzzy)
+        return Trigger(phrases=phrases, regex=regex, speakers=speakers, fuzzy=fuzzy, unless=unless)
 
     def phrases(self, node: Node, what: str, lists: dict[str, tuple[str, ...]], field: str | None = None) -> tuple[str, ...]:
         from cx_audit.normalize import fold
 
         out: list[str] = []
-        for item, value in self.string_list(node, what):
-            if value.startswith("@"):
+        for item, value in self.phrase_entries(node, what):
+            if isinstance(value, ExactPhrase):
+                if not fold(value):
+                    self.p.add(item, f"{what}: '{value}' has no letters or digits to match")
+                else:
+                    out.append(value)
+            elif value.startswith("@"):
                 name = value[1:]
                 if name not in lists:
                     close = difflib.get_close_matches(name, list(lists), n=1, cutoff=0.6)
@@ -519,7 +533,33 @@ class _Builder:
                 self.p.add(item, f"{what}: '{value}' has no letters or digits to match")
             else:
                 out.append(value)
-        return tuple(dict.fromkeys(out))
+        return unique_phrases(out)
+
+    def phrase_entries(self, node: Node, what: str) -> list[tuple[Node, str]]:
+        """Like `string_list`, but an entry may also be a mapping `{phrase: TEXT, exact: BOOL}`;
+        an exact phrase comes back as an `ExactPhrase`."""
+        if not isinstance(node, SequenceNode) or not any(isinstance(item, MappingNode) for item in node.value):
+            return self.string_list(node, what)
+        out: list[tuple[Node, str]] = []
+        for item in node.value:
+            if not isinstance(item, MappingNode):
+                value = self.string(item, f"{what} entry")
+                if value is not None:
+                    out.append((item, value))
+                continue
+            f = self.mapping(item, PHRASE_KEYS, f"{what} entry")
+            if "phrase" not in f:
+                self.p.add(item, f"{what} entry: a mapping entry needs 'phrase' (and 'exact: true')")
+                continue
+            text = self.string(f["phrase"][1], f"{what} entry: phrase")
+            exact = self.boolean(f["exact"][1], f"{what} entry: exact") if "exact" in f else False
+            if text is None:
+                continue
+            if text.startswith("@"):
+                self.p.add(f["phrase"][1], f"{what}: '{text}' names a list; mark the list's own entries exact instead")
+                continue
+            out.append((f["phrase"][1], ExactPhrase(text) if exact else text))
+        return out
 
     def regexes(self, node: Node, what: str) -> tuple[str, ...]:
         out = []

@@ -21,6 +21,23 @@ METRICS = (
 TIMED_METRICS = ("interruptions", "quick_replies_to_long_turns", "longest_silence_seconds", "duration_seconds")
 
 
+class ExactPhrase(str):
+    """A phrase written `{phrase: ..., exact: true}`: it matches exactly even in a rule with `fuzzy`,
+    so that a near miss cannot flip its meaning ("i cant help you" ~ "i can help you"). Equal to
+    the plain string, so lists, overrides and de-duplication treat it as the phrase it is."""
+
+    __slots__ = ()
+
+
+def unique_phrases(phrases) -> tuple[str, ...]:
+    """The phrases without repeats, in first-seen order; a phrase marked exact anywhere stays exact."""
+    out: dict[str, str] = {}
+    for phrase in phrases:
+        if phrase not in out or isinstance(phrase, ExactPhrase):
+            out[phrase] = phrase
+    return tuple(out.values())
+
+
 @dataclass(slots=True, frozen=True)
 class Scope:
     speakers: tuple[str, ...] = ("agent",)
@@ -40,6 +57,7 @@ class Trigger:
     regex: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ("customer",)
     fuzzy: int = 0
+    unless: tuple[str, ...] = ()  # phrases that excuse an overlapping trigger match in the same turn
 
 
 @dataclass(slots=True)
@@ -63,6 +81,7 @@ class Rule:
     trigger: Trigger | None = None
     within: int = 2
     expect: str = "present"
+    each: bool = True  # respond: every trigger turn needs its answer (False: one answered trigger is enough)
     threshold: float = 85.0
     times: int = 2
     min_words: int = 4

@@ -35,7 +35,17 @@ SCHEMA_ID = "https://cx-audit.invalid/schema/ruleset.json"
 
 TEXT: dict[str, Any] = {"type": "string"}
 PHRASE: dict[str, Any] = {"type": ["string", "number"]}
-PHRASES: dict[str, Any] = {"anyOf": [PHRASE, {"type": "array", "items": PHRASE}]}
+EXACT_PHRASE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "phrase": {"type": ["string", "number"], "description": "The phrase."},
+        "exact": {"type": "boolean", "description": "true: matched exactly even when the rule is fuzzy."},
+    },
+    "required": ["phrase"],
+    "additionalProperties": False,
+}
+PHRASES: dict[str, Any] = {"anyOf": [PHRASE, {"type": "array", "items": {"anyOf": [PHRASE, EXACT_PHRASE]}}]}
+REGEXES: dict[str, Any] = {"anyOf": [PHRASE, {"type": "array", "items": PHRASE}]}
 SPEAKER: dict[str, Any] = {"anyOf": [{"enum": list(SPEAKERS)}, {"type": "array", "items": {"enum": list(SPEAKERS)}, "minItems": 1}]}
 
 
@@ -72,9 +82,10 @@ SCOPE_SPEC = {
 }
 TRIGGER_SPEC = {
     "phrases": _d(PHRASES, "Phrases that trigger the rule; \"@name\" stands for a header list."),
-    "regex": _d(PHRASES, "Python regular expressions that trigger the rule."),
+    "regex": _d(REGEXES, "Python regular expressions that trigger the rule."),
     "speaker": _d(SPEAKER, "Whose turns trigger it. Default customer."),
     "fuzzy": _d(_int(0, 100), "Levenshtein similarity (0-100) at which a trigger phrase also matches."),
+    "unless": _d(PHRASES, "Phrases that excuse an overlapping trigger match in the same turn."),
 }
 CATEGORY_SPEC = {
     "weight": _d(_num(above=0), "The category's weight in the conversation score. Default 1."),
@@ -94,13 +105,14 @@ RULE_SPEC = {
     "description": _d(TEXT, "A longer explanation for `cx-audit rules show`."),
     "enabled": _d({"type": "boolean"}, "false keeps the rule but never runs it."),
     "phrases": _d(PHRASES, "Literal phrases, matched on folded whole words; \"@name\" stands for a header list."),
-    "regex": _d(PHRASES, "Python regular expressions, run on the folded text with punctuation kept."),
+    "regex": _d(REGEXES, "Python regular expressions, run on the folded text with punctuation kept."),
     "fuzzy": _d(_int(0, 100), "Also accept runs of words at least this similar (Levenshtein, 0-100)."),
-    "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn."),
+    "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn; respond: an answer inside one does not count."),
     "min_count": _d(_int(1), "require: how many matches are needed. Default 1."),
     "trigger": _d({"type": "object", "properties": {k: TRIGGER_SPEC[k] for k in TRIGGER_KEYS}, "additionalProperties": False}, "respond: what starts the rule."),
     "within": _d(_int(0), "respond: how many turns after the trigger the answer may come. Default 2."),
     "expect": _d({"enum": ["present", "absent"]}, "respond: the answer must (present, default) or must not (absent) follow."),
+    "each": _d({"type": "boolean"}, "respond: true (default) every trigger turn needs its answer; false: one answered trigger is enough (expect: present only)."),
     "threshold": _d(_num(0, 100), "repetition: token_set_ratio at which two turns are the same request. Default 85."),
     "times": _d(_int(2), "repetition: how many times the same request fails the rule. Default 2."),
     "min_words": _d(_int(1), "repetition: shorter turns are ignored. Default 4."),
@@ -112,8 +124,8 @@ RULE_SPEC = {
 }
 ADD_SPEC = {
     "add_phrases": _d(PHRASES, "Phrases added to the inherited rule's phrases."),
-    "add_regex": _d(PHRASES, "Regexes added to the inherited rule's regex."),
-    "add_unless": _d(PHRASES, "forbid: phrases added to the inherited rule's unless."),
+    "add_regex": _d(REGEXES, "Regexes added to the inherited rule's regex."),
+    "add_unless": _d(PHRASES, "forbid, respond: phrases added to the inherited rule's unless."),
     "add_trigger_phrases": _d(PHRASES, "respond: phrases added to the inherited rule's trigger."),
 }
 HEADER_SPEC = {
