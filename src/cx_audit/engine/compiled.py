@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterator
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from cx_audit.engine.literals import has_unsafe_text, required_literals
@@ -128,7 +127,7 @@ class CompiledRuleset:
 
     # Distinct turn texts whose analysis is remembered (scripted greetings and closings, short
     # answers come back again and again); the memo is emptied when full, so memory stays bounded.
-    MEMO_TURNS = 100_000
+    MEMO_TURNS = 5_000
 
     def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
@@ -391,6 +390,8 @@ def _similar_earlier(texts: list[str], threshold: float) -> Iterator[tuple[int, 
     within the window): each pair is scored once, cost and memory grow linearly with the
     conversation (a 100,000-turn call stays bounded), and the pairs that reach the threshold are
     picked out by numpy, not by a Python loop over the scores."""
+    import numpy as np  # here, not at the top: a process that only reads and writes (--workers) never loads it
+
     similar: dict[int, list[int]] = {}
     for block in range(0, len(texts), REPETITION_BLOCK):
         later, earlier = _pairs(block, min(len(texts), block + REPETITION_BLOCK))
@@ -410,6 +411,8 @@ REPETITION_BLOCK = 256
 @lru_cache(maxsize=256)
 def _pairs(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     """(a, b) for first <= a < last and a - REPETITION_WINDOW <= b < a, b >= 0, by a then b."""
+    import numpy as np
+
     spans = [(a, range(max(0, a - REPETITION_WINDOW), a)) for a in range(first, last)]
     later = [a for a, span in spans for _ in span]
     earlier = [b for _, span in spans for b in span]
