@@ -48,6 +48,7 @@ REQUIRED = ("conversation_id", "speaker", "text")
 _ROLE_COLUMNS = ("role", "speaker_role", "participant_role")
 DELIMITERS = (",", ";", "\t", "|")
 META_COLUMNS = ("agent", "team", "queue", "date", "channel", "language")
+_EVERY_ROW = frozenset({"channel", "language"})  # set_meta decides these itself; the rest are kept in metadata
 
 
 def _norm_header(name: str) -> str:
@@ -200,9 +201,11 @@ class DelimitedLoader:
             if not (len(row) > len(header) and not any(c.strip() for c in row[len(header):])):
                 return InputError(doc.name, f"row has {len(row)} fields, the header has {len(header)}; row skipped", line)
 
+        get = mapping.get  # every mapped index is < len(header) <= len(row) (checked above)
+
         def cell(canonical: str) -> str:
-            index = mapping.get(canonical)
-            return row[index].strip() if index is not None and index < len(row) else ""
+            index = get(canonical)
+            return row[index].strip() if index is not None else ""
 
         conversation_id = cell("conversation_id")
         if not conversation_id:
@@ -241,9 +244,11 @@ class DelimitedLoader:
             doc.name,
             timestamp=cell("timestamp") or None,
         )
+        metadata = group.metadata
         for key in META_COLUMNS:
-            if key in mapping:
-                group.set_meta(key, cell(key))
+            index = get(key)
+            if index is not None and row[index] and (key in _EVERY_ROW or metadata.get(key) in (None, "")):
+                group.set_meta(key, row[index])  # the first non-empty value wins (set_meta strips it)
         for index, name_ in extras:
             if index < len(row):
                 group.set_meta(name_, row[index])

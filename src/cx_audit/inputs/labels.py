@@ -12,6 +12,7 @@ that may arrive out of order (CSV rows, JSONL rows).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import re
 import unicodedata
 from collections import deque
@@ -47,7 +48,12 @@ _SUFFIX_NUMBER = re.compile(r"[\s_#-]*\d+$")
 
 def normalize_label(label: str) -> str:
     """Case-, accent- and spacing-insensitive form of a label: " Agénte_1 " -> "agente_1"."""
-    decomposed = unicodedata.normalize("NFKD", str(label).strip().casefold())
+    return _normalize_label(str(label))
+
+
+@lru_cache(maxsize=4096)  # labels, channels and languages repeat on every row of an export
+def _normalize_label(label: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", label.strip().casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.split()).strip(" .-")
 
@@ -241,8 +247,9 @@ class RowGroup:
         if isinstance(value, str):
             value = value.strip()
         if key == "channel":
-            self.channel = self.channel or normalize_channel(value)
-            if not normalize_channel(value) and "channel" not in self.metadata:
+            channel = normalize_channel(value)
+            self.channel = self.channel or channel
+            if not channel and "channel" not in self.metadata:
                 self.metadata["channel"] = value
         elif key == "language":
             self.language = self.language or normalize_language(value)
@@ -265,7 +272,7 @@ class RowGroup:
         stamp = parse_datetime(timestamp) if timestamp not in (None, "") else None
         if stamp is None and timestamp not in (None, "") and turn.start is None:
             turn.start = parse_seconds(timestamp)  # a clock offset ("00:01:05") in a time column
-        if self.first_timestamp is None and (stamp is not None or date_part(timestamp or "")):
+        if self.first_timestamp is None and timestamp not in (None, "") and (stamp is not None or date_part(timestamp)):
             self.first_timestamp = timestamp
         self.timestamps.append(stamp)
         return error
