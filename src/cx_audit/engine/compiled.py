@@ -369,6 +369,14 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
     turns = conv.select(rule.scope)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
+    if rule.unit == "sentence":
+        return _repetition_of_sentences(compiled, conv, turns)
+    if rule.phrases:  # only turns holding one of the phrases (a request for data, say) are compared
+        holding = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())}
+        turns = [i for i in turns if i in holding]
+    if rule.unless:  # turns holding one of these (thanks, goodbyes) are not compared
+        excused = {t for t, _, _ in per_rule.get((compiled.index, UNLESS), ())}
+        turns = [i for i in turns if i not in excused]
     eligible = [i for i in turns if conv.folded[i].count(" ") + 1 >= rule.min_words]
     if len(eligible) < 2:
         return _outcome(compiled, NA, note="fewer than two turns to compare")
@@ -378,6 +386,48 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
         if len(earlier) + 1 >= rule.times:
             first = conv.turns[eligible[earlier[0]]]
             evidence.append(conv.evidence(eligible[a], match=f"≈ turn {eligible[earlier[0]] + 1}: {first.text[:80]}"))
+    return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
+
+
+@lru_cache(maxsize=1024)
+def _padded(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Folded phrases between spaces, to find them as whole words in a space-padded folded text."""
+    return tuple(f" {fold(p)} " for p in phrases)
+
+
+_SENTENCE_END = re.compile(r"[.?!;¿¡\n]+")
+
+
+def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
+    """`unit: sentence`: a sentence similar to sentences of earlier turns in scope (a request
+    repeated inside a longer turn); sentences of one turn are never compared with each other. With
+    `phrases`, only the sentences holding one of them; sentences holding an `unless` phrase are left out."""
+    rule = compiled.rule
+    wanted, unwanted = _padded(rule.phrases), _padded(rule.unless)
+    owners: list[int] = []  # the turn of each sentence
+    texts: list[str] = []
+    originals: list[str] = []
+    for i in turns:
+        for piece in _SENTENCE_END.split(conv.turns[i].text):
+            folded = fold(piece)
+            if folded and folded.count(" ") + 1 >= rule.min_words:
+                padded = f" {folded} "
+                if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
+                    continue
+                owners.append(i)
+                texts.append(folded)
+                originals.append(piece.strip())
+    if len(set(owners)) < 2:
+        return _outcome(compiled, NA, note="fewer than two turns to compare")
+    evidence = []
+    flagged: set[int] = set()
+    for a, earlier in _similar_earlier(texts, rule.threshold):
+        earlier_turns = sorted({owners[b] for b in earlier if owners[b] != owners[a]})
+        if owners[a] in flagged or len(earlier_turns) + 1 < rule.times:
+            continue
+        flagged.add(owners[a])
+        first = next(b for b in earlier if owners[b] == earlier_turns[0])
+        evidence.append(conv.evidence(owners[a], match=f"≈ turn {owners[first] + 1}: {originals[first][:80]}"))
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
 
 
