@@ -78,9 +78,9 @@ def _adversarial(ruleset, n: int, seed: int):
 
 
 def _without_later_semantics(ruleset):
-    """The ruleset as the reference engine can read it. The frozen reference predates three
+    """The ruleset as the reference engine can read it. The frozen reference predates four
     rule-language features (respond `each: false`, trigger `unless` and respond `unless`, exact
-    phrase entries) and would ignore them, so both engines get the ruleset without them: this test
+    phrase entries, repetition `unit`, `phrases` and `unless`) and would ignore them, so both engines get the ruleset without them: this test
     compares the optimisations (matching, prefilter, scoring), and test_engine.py tests the features."""
     import dataclasses
 
@@ -89,7 +89,8 @@ def _without_later_semantics(ruleset):
         trigger = rule.trigger
         if trigger is not None:
             trigger = dataclasses.replace(trigger, unless=(), phrases=tuple(str(p) for p in trigger.phrases))
-        rules.append(dataclasses.replace(rule, each=True, trigger=trigger, phrases=tuple(str(p) for p in rule.phrases), unless=() if rule.kind == "respond" else tuple(str(p) for p in rule.unless)))
+        phrases = () if rule.kind == "repetition" else tuple(str(p) for p in rule.phrases)
+        rules.append(dataclasses.replace(rule, unit="turn", each=True, trigger=trigger, phrases=phrases, unless=() if rule.kind in ("respond", "repetition") else tuple(str(p) for p in rule.unless)))
     return dataclasses.replace(ruleset, rules=rules)
 
 

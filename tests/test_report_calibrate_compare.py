@@ -151,3 +151,14 @@ def test_saved_results_with_hostile_text_show_literally(cli, tmp_path, cmd):
     assert "\x1b" not in out
     if cmd != "calibrate":
         assert "[bold red]x[/]" in out and "<script>" in out
+
+
+def test_csv_category_scores_are_judged_by_the_category_pass_mark():
+    """A CSV result carries category scores, not verdicts: a category with its own pass mark (the
+    built-in listening passes at 90) is judged by it, as scoring did, not by --pass-mark."""
+    records = [{"conversation_id": "1", "passed": True, "categories": {"listening": {"score": 85.0, "passed": None}, "empathy": {"score": 85.0, "passed": None}}}]
+    labels = {"1": {"listening": True, "empathy": False}}
+    plain = calibrate(records, labels, ["listening", "empathy"])
+    assert [(c["category"], c["tp"], c["fn"], c["tn"]) for c in plain["categories"]] == [("listening", 0, 1, 0), ("empathy", 0, 0, 1)]
+    marked = calibrate(records, labels, ["listening", "empathy"], category_marks={"listening": 90.0})
+    assert [(c["category"], c["tp"], c["fn"], c["tn"]) for c in marked["categories"]] == [("listening", 1, 0, 0), ("empathy", 0, 0, 1)]

@@ -2,7 +2,8 @@
 
 A category's score is the weight of its passed rules over the weight of its rules that are not
 n/a, times 100; all n/a gives null. The overall score is the mean of the non-null category scores
-weighted by category weight. A failed critical rule auto-fails the conversation.
+weighted by category weight. A category passes at or above its own pass_mark when it has one,
+the ruleset's otherwise. A failed critical rule auto-fails the conversation.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def score_outcomes(ruleset: Ruleset, outcomes: list[RuleOutcome]) -> tuple[float
             categories[cid] = CategoryScore(None, None)
             continue
         value = round(100.0 * earned[cid] / possible[cid], 2)
-        categories[cid] = CategoryScore(value, value >= ruleset.pass_mark)
+        mark = ruleset.pass_mark if category.pass_mark is None else category.pass_mark
+        categories[cid] = CategoryScore(value, value >= mark)
         total += value * category.weight
         total_weight += category.weight
     score = round(total / total_weight, 2) if total_weight else None

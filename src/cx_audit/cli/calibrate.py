@@ -38,7 +38,7 @@ def calibrate(
     labels: str = typer.Option(..., "--labels", "-l", help="CSV: conversation_id, then one column per category id with pass/fail (blank: not labelled); optional 'overall'."),
     fmt: CalibrateFormat = typer.Option(CalibrateFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
-    pass_mark: float = typer.Option(70.0, "--pass-mark", min=0, max=100, help="For CSV results (no per-category verdict): a category passes at or above this."),
+    pass_mark: float = typer.Option(70.0, "--pass-mark", min=0, max=100, help="For CSV results (no per-category verdict): a category passes at or above this, unless the -r ruleset gives it its own pass mark."),
     top: int = typer.Option(10, "--top", min=1, help="How many rules to list behind the disagreements."),
     ruleset: list[str] = typer.Option([], "--ruleset", "-r", help="The ruleset(s) the results came from: lets a CSV result name the rules behind false alarms."),
 ) -> int:
@@ -52,13 +52,18 @@ def calibrate(
     if not columns:
         fail(f"--labels {labels}: no category columns besides conversation_id")
     rule_categories: dict[str, str] = {}
+    category_marks: dict[str, float] = {}
     if ruleset:
         from cx_audit.ruleset import load_ruleset
 
         for name in ruleset:
-            for rule in load_ruleset(name).rules:
+            loaded = load_ruleset(name)
+            for rule in loaded.rules:
                 rule_categories.setdefault(rule.id, rule.category)
-    report = run_calibration(records, human, columns, pass_mark, top, rule_categories)
+            for cid, category in loaded.categories.items():
+                if category.pass_mark is not None:
+                    category_marks.setdefault(cid, category.pass_mark)
+    report = run_calibration(records, human, columns, pass_mark, top, rule_categories, category_marks)
     if not report["matched"]:
         fail(f"none of the {report['labelled_conversations']} labelled conversations is in {', '.join(results)}")
     known = {c for r in records for c in (r.get("categories") or {})} | {"overall"}

@@ -368,6 +368,14 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
     turns = conv.select(rule.scope)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
+    if rule.phrases:  # only turns holding one of the phrases (a request for data, say) are compared
+        holding = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())}
+        turns = [i for i in turns if i in holding]
+    if rule.unit == "sentence":
+        return _repetition_of_sentences(compiled, conv, turns)
+    if rule.unless:  # turns holding one of these (thanks, goodbyes) are not compared
+        excused = {t for t, _, _ in per_rule.get((compiled.index, UNLESS), ())}
+        turns = [i for i in turns if i not in excused]
     eligible = [i for i in turns if conv.folded[i].count(" ") + 1 >= rule.min_words]
     if len(eligible) < 2:
         return _outcome(compiled, NA, note="fewer than two turns to compare")
@@ -377,6 +385,60 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
         if len(earlier) + 1 >= rule.times:
             first = conv.turns[eligible[earlier[0]]]
             evidence.append(conv.evidence(eligible[a], match=f"≈ turn {eligible[earlier[0]] + 1}: {first.text[:80]}"))
+    return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
+
+
+@lru_cache(maxsize=1024)
+def _padded(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Folded phrases between spaces, to find them as whole words in a space-padded folded text."""
+    return tuple(f" {fold(p)} " for p in phrases)
+
+
+_SENTENCE_END = re.compile(r"[.?!;¿¡\n]+")
+
+
+@lru_cache(maxsize=65536)
+def _sentences(text: str) -> tuple[tuple[str, int, str], ...]:
+    """(folded sentence, its word count, the sentence as written) for each sentence of a turn
+    text; remembered, as scripted and short turns come back again and again."""
+    out = []
+    for piece in _SENTENCE_END.split(text):
+        folded = fold(piece)
+        if folded:
+            out.append((folded, folded.count(" ") + 1, piece.strip()))
+    return tuple(out)
+
+
+def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
+    """`unit: sentence`: a sentence similar to sentences of earlier turns in scope (a request
+    repeated inside a longer turn); sentences of one turn are never compared with each other. With
+    `phrases`, only the sentences holding one of them (of the turns holding one); sentences holding
+    an `unless` phrase are left out."""
+    rule = compiled.rule
+    wanted, unwanted = _padded(rule.phrases), _padded(rule.unless)
+    owners: list[int] = []  # the turn of each sentence
+    texts: list[str] = []
+    originals: list[str] = []
+    for i in turns:
+        for folded, words, original in _sentences(conv.turns[i].text):
+            if words >= rule.min_words:
+                padded = f" {folded} "
+                if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
+                    continue
+                owners.append(i)
+                texts.append(folded)
+                originals.append(original)
+    if len(set(owners)) < 2:
+        return _outcome(compiled, NA, note="fewer than two turns to compare")
+    evidence = []
+    flagged: set[int] = set()
+    for a, earlier in _similar_earlier(texts, rule.threshold):
+        earlier_turns = sorted({owners[b] for b in earlier if owners[b] != owners[a]})
+        if owners[a] in flagged or len(earlier_turns) + 1 < rule.times:
+            continue
+        flagged.add(owners[a])
+        first = next(b for b in earlier if owners[b] == earlier_turns[0])
+        evidence.append(conv.evidence(owners[a], match=f"≈ turn {owners[first] + 1}: {originals[first][:80]}"))
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from cx_audit.model import AGENT, CUSTOMER, Transcript
@@ -61,6 +62,35 @@ def quick_replies_to_long_turns(tr: Transcript, rule: Rule) -> float | None:
     return float(count)
 
 
+# A turn the transcriber marks as broken off: a word (or comma) then a dash or an ellipsis at the end.
+_DASH_END = re.compile(r"[\w,]\s*(?:—|–|--|-)\s*$")
+_ELLIPSIS_END = re.compile(r"[\w,]\s*(?:\.\.\.|…)\s*$")
+# Written channels: a message is sent whole, so the agent cannot cut it off and a trailing "..."
+# is the writer's pause, not an interruption.
+WRITTEN_CHANNELS = ("chat", "email", "social")
+
+
+def cut_offs(tr: Transcript, rule: Rule) -> float | None:
+    """Customer turns the next agent turn cut off. With times: the agent started at least
+    `seconds` before the customer turn ended. Marked in the text (any transcript but a written
+    channel's): the customer turn ends mid-sentence with a dash (—, –, --, -), or with an ellipsis
+    the agent did not wait out (no times, or the agent started before the customer turn ended)."""
+    if tr.channel in WRITTEN_CHANNELS:
+        return 0.0
+    count = 0
+    for prev, cur in zip(tr.turns, tr.turns[1:]):
+        if prev.role != CUSTOMER or cur.role != AGENT:
+            continue
+        timed = prev.end is not None and cur.start is not None
+        overlap = timed and prev.end - cur.start >= rule.seconds  # type: ignore[operator]
+        text = prev.text.rstrip()
+        dash = bool(_DASH_END.search(text))
+        ellipsis = bool(_ELLIPSIS_END.search(text)) and (not timed or cur.start < prev.end)  # type: ignore[operator]
+        if overlap or dash or ellipsis:
+            count += 1
+    return float(count)
+
+
 def longest_silence_seconds(tr: Transcript, rule: Rule) -> float | None:
     if not _timed(tr):
         return None
@@ -89,4 +119,5 @@ METRIC_FUNCTIONS: dict[str, Callable[[Transcript, Rule], float | None]] = {
     "quick_replies_to_long_turns": quick_replies_to_long_turns,
     "longest_silence_seconds": longest_silence_seconds,
     "duration_seconds": duration_seconds,
+    "cut_offs": cut_offs,
 }

@@ -181,7 +181,10 @@ def arithmetic(result: ConversationResult, ruleset: Ruleset) -> Group:
             line.append("every rule n/a → no score, left out of the total", style="dim")
         else:
             line.append(f"passed {_fmt(earned)} / counted {_fmt(possible)} × 100 = ")
-            line.append(_fmt(c.score), style=score_style(c.score, ruleset.pass_mark))
+            mark = ruleset.pass_mark if category.pass_mark is None else category.pass_mark
+            line.append(_fmt(c.score), style=score_style(c.score, mark))
+            if category.pass_mark is not None:
+                line.append(f" (category pass mark {_fmt(mark)})", style="dim")
             terms.append((c.score, category.weight))
         lines.append(line)
     parts.append(table)

@@ -76,7 +76,7 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def _tool_failed(record: dict[str, Any], column: str, pass_mark: float) -> bool | None:
+def _tool_failed(record: dict[str, Any], column: str, pass_mark: float, category_marks: dict[str, float]) -> bool | None:
     if column == OVERALL:
         return not record.get("passed")
     cat = (record.get("categories") or {}).get(column)
@@ -86,7 +86,7 @@ def _tool_failed(record: dict[str, Any], column: str, pass_mark: float) -> bool 
         return not cat["passed"]
     if cat.get("score") is None:
         return None
-    return cat["score"] < pass_mark
+    return cat["score"] < category_marks.get(column, pass_mark)
 
 
 def _rules_by_status(record: dict[str, Any], column: str, status: str, rule_category: dict[str, str]) -> list[str]:
@@ -105,8 +105,12 @@ def calibrate(
     pass_mark: float = 70.0,
     top: int = 10,
     rule_categories: dict[str, str] | None = None,
+    category_marks: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """`rule_categories` (rule id -> category) lets a CSV result blame its failed rules."""
+    """`rule_categories` (rule id -> category) lets a CSV result blame its failed rules;
+    `category_marks` (category id -> its own pass mark) judge its category scores in place of
+    `pass_mark`, as scoring did."""
+    marks = dict(category_marks or {})
     by_id: dict[str, dict[str, Any]] = {}
     duplicates = 0
     for r in records:
@@ -130,7 +134,7 @@ def calibrate(
             human = labels[cid].get(column)
             if human is None:
                 continue
-            tool = _tool_failed(by_id[cid], column, pass_mark)
+            tool = _tool_failed(by_id[cid], column, pass_mark, marks)
             if tool is None:
                 counts["tool_na"] += 1
                 continue

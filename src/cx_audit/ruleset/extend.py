@@ -134,6 +134,8 @@ def build_extended(b: "_Builder", root: MappingNode, top: dict[str, tuple[Node, 
                 cat.name = b.string(fields["name"][1], "name") or cat.name
             if "description" in fields:
                 cat.description = b.string(fields["description"][1], "description", False) or ""
+            if "pass_mark" in fields:
+                cat.pass_mark = b.number(fields["pass_mark"][1], f"category '{cid}' pass_mark", 0, 100)
 
     # Lists: a new name is a new list; an inherited name grows, in every rule that used it.
     lists = dict(parent.lists)

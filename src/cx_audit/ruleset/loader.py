@@ -19,7 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cx_audit.errors import RulesetError
-from cx_audit.ruleset.model import KINDS, METRICS, SEVERITIES, SPEAKERS, Category, ExactPhrase, Rule, Ruleset, Scope, Trigger, unique_phrases
+from cx_audit.ruleset.model import KINDS, METRICS, REPETITION_UNITS, SEVERITIES, SPEAKERS, Category, ExactPhrase, Rule, Ruleset, Scope, Trigger, unique_phrases
 
 BOOL_TAG = "tag:yaml.org,2002:bool"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -28,13 +28,13 @@ FLOAT_TAG = "tag:yaml.org,2002:float"
 NULL_TAG = "tag:yaml.org,2002:null"
 
 HEADER_KEYS = ("id", "name", "language", "version", "description", "pass_mark", "categories", "lists", "rules")
-CATEGORY_KEYS = ("weight", "name", "description")
+CATEGORY_KEYS = ("weight", "name", "description", "pass_mark")
 COMMON_RULE_KEYS = ("id", "category", "kind", "message", "tip", "source", "severity", "weight", "scope", "description", "enabled")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("phrases", "regex", "fuzzy", "min_count"),
     "forbid": ("phrases", "regex", "fuzzy", "unless"),
     "respond": ("phrases", "regex", "fuzzy", "unless", "trigger", "within", "expect", "each"),
-    "repetition": ("threshold", "times", "min_words"),
+    "repetition": ("threshold", "times", "min_words", "unit", "phrases", "unless"),
     "metric": ("metric", "max", "min", "seconds", "words"),
 }
 ALL_RULE_KEYS = COMMON_RULE_KEYS + tuple(sorted({k for keys in KIND_KEYS.values() for k in keys}))
@@ -56,7 +56,7 @@ ADD_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("add_phrases", "add_regex"),
     "forbid": ("add_phrases", "add_regex", "add_unless"),
     "respond": ("add_phrases", "add_regex", "add_unless", "add_trigger_phrases"),
-    "repetition": (),
+    "repetition": ("add_phrases", "add_unless"),
     "metric": (),
 }
 
@@ -308,6 +308,7 @@ class _Builder:
                     weight=float(weight or 1.0),
                     name=(self.string(fields["name"][1], "name") if "name" in fields else "") or "",
                     description=(self.string(fields["description"][1], "description", False) if "description" in fields else "") or "",
+                    pass_mark=self.number(fields["pass_mark"][1], f"category '{cid}' pass_mark", 0, 100) if "pass_mark" in fields else None,
                 )
 
         lists: dict[str, tuple[str, ...]] = {}
@@ -465,6 +466,8 @@ class _Builder:
             rule.times = int(self.number(f["times"][1], f"{label}: times", 2, integer=True) or 2)
         if "min_words" in f:
             rule.min_words = int(self.number(f["min_words"][1], f"{label}: min_words", 1, integer=True) or 4)
+        if "unit" in f:
+            rule.unit = self.choice(f["unit"][1], f"{label}: unit", REPETITION_UNITS) or "turn"
         if "metric" in f:
             rule.metric = self.choice(f["metric"][1], f"{label}: metric", METRICS) or ""
         if "max" in f:

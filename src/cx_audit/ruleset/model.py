@@ -16,7 +16,9 @@ METRICS = (
     "quick_replies_to_long_turns",
     "longest_silence_seconds",
     "duration_seconds",
+    "cut_offs",
 )
+REPETITION_UNITS = ("turn", "sentence")
 # Metrics that need turn times; a conversation without times gets n/a for them.
 TIMED_METRICS = ("interruptions", "quick_replies_to_long_turns", "longest_silence_seconds", "duration_seconds")
 
@@ -85,6 +87,7 @@ class Rule:
     threshold: float = 85.0
     times: int = 2
     min_words: int = 4
+    unit: str = "turn"  # repetition: compare whole turns, or the sentences of turns ("sentence")
     metric: str = ""
     max: float | None = None
     min: float | None = None
@@ -99,6 +102,7 @@ class Category:
     weight: float = 1.0
     name: str = ""
     description: str = ""
+    pass_mark: float | None = None  # None: the ruleset's pass_mark
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@ from cx_audit.ruleset.loader import (
     SCOPE_KEYS,
     TRIGGER_KEYS,
 )
-from cx_audit.ruleset.model import KINDS, METRICS, SEVERITIES, SPEAKERS
+from cx_audit.ruleset.model import KINDS, METRICS, REPETITION_UNITS, SEVERITIES, SPEAKERS
 
 SCHEMA_ID = "https://cx-audit.invalid/schema/ruleset.json"
 
@@ -91,6 +91,7 @@ CATEGORY_SPEC = {
     "weight": _d(_num(above=0), "The category's weight in the conversation score. Default 1."),
     "name": _d(TEXT, "A readable name for reports."),
     "description": _d(TEXT, "A longer explanation."),
+    "pass_mark": _d(_num(0, 100), "0-100: the category passes at or above it. Default: the ruleset's pass_mark."),
 }
 RULE_SPEC = {
     "id": _d({"type": "string", "pattern": RULE_ID.pattern}, "Unique in the ruleset: lower-case words joined by '-'."),
@@ -104,10 +105,10 @@ RULE_SPEC = {
     "scope": _d({"type": "object", "properties": {k: SCOPE_SPEC[k] for k in SCOPE_KEYS}, "additionalProperties": False}, "Which turns the rule looks at."),
     "description": _d(TEXT, "A longer explanation for `cx-audit rules show`."),
     "enabled": _d({"type": "boolean"}, "false keeps the rule but never runs it."),
-    "phrases": _d(PHRASES, "Literal phrases, matched on folded whole words; \"@name\" stands for a header list."),
+    "phrases": _d(PHRASES, "Literal phrases, matched on folded whole words; \"@name\" stands for a header list. repetition: only turns (or sentences) holding one are compared."),
     "regex": _d(REGEXES, "Python regular expressions, run on the folded text with punctuation kept."),
     "fuzzy": _d(_int(0, 100), "Also accept runs of words at least this similar (Levenshtein, 0-100)."),
-    "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn; respond: an answer inside one does not count."),
+    "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn; respond: an answer inside one does not count; repetition: turns (or sentences) holding one are not compared."),
     "min_count": _d(_int(1), "require: how many matches are needed. Default 1."),
     "trigger": _d({"type": "object", "properties": {k: TRIGGER_SPEC[k] for k in TRIGGER_KEYS}, "additionalProperties": False}, "respond: what starts the rule."),
     "within": _d(_int(0), "respond: how many turns after the trigger the answer may come. Default 2."),
@@ -115,17 +116,18 @@ RULE_SPEC = {
     "each": _d({"type": "boolean"}, "respond: true (default) every trigger turn needs its answer; false: one answered trigger is enough (expect: present only)."),
     "threshold": _d(_num(0, 100), "repetition: token_set_ratio at which two turns are the same request. Default 85."),
     "times": _d(_int(2), "repetition: how many times the same request fails the rule. Default 2."),
-    "min_words": _d(_int(1), "repetition: shorter turns are ignored. Default 4."),
+    "min_words": _d(_int(1), "repetition: shorter turns (or sentences) are ignored. Default 4."),
+    "unit": _d({"enum": list(REPETITION_UNITS)}, "repetition: compare whole turns (turn, default) or each sentence of a turn with the sentences of earlier turns (sentence)."),
     "metric": _d({"enum": list(METRICS)}, "metric: what to compute."),
     "max": _d(_num(), "metric: fail above this."),
     "min": _d(_num(), "metric: fail below this."),
-    "seconds": _d(_num(0), "quick_replies_to_long_turns: a reply sooner than this is quick. Default 3."),
+    "seconds": _d(_num(0), "quick_replies_to_long_turns: a reply sooner than this is quick; cut_offs: an agent turn starting at least this long before the customer turn ends cuts it off. Default 3."),
     "words": _d(_int(1), "quick_replies_to_long_turns: a customer turn this long is long. Default 25."),
 }
 ADD_SPEC = {
     "add_phrases": _d(PHRASES, "Phrases added to the inherited rule's phrases."),
     "add_regex": _d(REGEXES, "Regexes added to the inherited rule's regex."),
-    "add_unless": _d(PHRASES, "forbid, respond: phrases added to the inherited rule's unless."),
+    "add_unless": _d(PHRASES, "forbid, respond, repetition: phrases added to the inherited rule's unless."),
     "add_trigger_phrases": _d(PHRASES, "respond: phrases added to the inherited rule's trigger."),
 }
 HEADER_SPEC = {

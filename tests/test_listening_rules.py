@@ -1,0 +1,206 @@
+"""Rule-language pieces for listening and escalation: a category's own pass_mark, repetition by
+sentence (with `phrases` and `unless`), and the `cut_offs` metric."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from cx_audit.engine import CompiledRuleset
+from cx_audit.errors import RulesetError
+from cx_audit.model import Transcript, Turn
+from cx_audit.ruleset import load_ruleset, parse_ruleset
+from cx_audit.ruleset.schema import schema_text
+
+HEADER = """\
+id: t
+language: en
+categories:
+  listening: {weight: 2, pass_mark: 90}
+  courtesy: {weight: 1}
+rules:
+"""
+
+
+def rule(body: str) -> str:
+    """Rules written at column 0, each given message, tip and source, indented under `rules:`."""
+    body = textwrap.dedent(body).replace("\n- id:", "\n  message: m\n  tip: t\n  source: s\n- id:")
+    return textwrap.indent(body + "  message: m\n  tip: t\n  source: s\n", "  ")
+
+
+REPEATS = rule("""\
+- id: repeats
+  category: listening
+  kind: repetition
+  unit: sentence
+  threshold: 85
+  min_words: 4
+  unless: ["thank you", "thanks"]
+""")
+ASKS_AGAIN = rule("""\
+- id: asks-again
+  category: listening
+  kind: repetition
+  scope: {speaker: agent}
+  unit: sentence
+  phrases: ["can i get your"]
+  min_words: 3
+""")
+CUT_OFFS = rule("""\
+- id: talked-over
+  category: listening
+  kind: metric
+  metric: cut_offs
+  seconds: 1
+  max: 0
+  weight: 3
+""")
+FILLER = rule("""\
+- id: repeat-words
+  category: listening
+  kind: forbid
+  scope: {speaker: customer}
+  phrases: ["as i said"]
+  weight: 20
+- id: greeting
+  category: courtesy
+  kind: require
+  phrases: ["hello"]
+""")
+
+
+def conv(*turns, channel: str = "", times: list[tuple[float, float]] | None = None) -> Transcript:
+    built = [Turn(role, text) for role, text in turns]
+    for turn, (start, end) in zip(built, times or []):
+        turn.start, turn.end = start, end
+    return Transcript("c", "test", built, channel=channel)
+
+
+def outcome(ruleset_text: str, transcript: Transcript, rule_id: str):
+    engine = CompiledRuleset(parse_ruleset(HEADER + ruleset_text, "t.yaml"))
+    return next(o for o in engine.evaluate(transcript) if o.rule == rule_id)
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(RulesetError) as err:
+        parse_ruleset(text, "team.yaml")
+    return err.value.problems
+
+
+# ---- a category's own pass mark ---------------------------------------------------------------
+
+
+def test_category_pass_mark_fails_a_category_the_ruleset_mark_would_pass():
+    ruleset = parse_ruleset(HEADER + CUT_OFFS + FILLER, "t.yaml")
+    assert ruleset.categories["listening"].pass_mark == 90 and ruleset.categories["courtesy"].pass_mark is None
+    cut = conv(("agent", "hello"), ("customer", "my bill doubled and --"), ("agent", "Account number?"))
+    result = CompiledRuleset(ruleset).score(cut)
+    listening = result.categories["listening"]
+    assert listening.score == pytest.approx(86.96, abs=0.01)  # 20 of 23: above the ruleset's 70
+    assert listening.passed is False
+    assert result.categories["courtesy"].passed is True
+    relaxed = parse_ruleset((HEADER + CUT_OFFS + FILLER).replace(", pass_mark: 90", ""), "t.yaml")
+    assert CompiledRuleset(relaxed).score(cut).categories["listening"].passed is True
+
+
+def test_category_pass_mark_out_of_range_is_located():
+    text = HEADER.replace("pass_mark: 90", "pass_mark: 120") + FILLER
+    (line,) = problems(text)
+    assert line.startswith("team.yaml:4:") and "pass_mark" in line
+
+
+def test_extending_ruleset_changes_only_the_category_pass_mark(tmp_path):
+    (tmp_path / "base.yaml").write_text(HEADER + FILLER, encoding="utf-8")
+    (tmp_path / "team.yaml").write_text("extends: base.yaml\nid: team\ncategories:\n  listening: {pass_mark: 75}\n", encoding="utf-8")
+    team = load_ruleset(str(tmp_path / "team.yaml"))
+    assert team.categories["listening"].pass_mark == 75 and team.categories["listening"].weight == 2
+
+
+def test_built_in_rulesets_fail_listening_on_one_major_failure():
+    for name, text in (("es", "Vamos al grano, ¿su número de póliza?"), ("en", "Let me stop you there, what's your policy number?")):
+        engine = CompiledRuleset(load_ruleset(name))
+        agent_label = "agent"
+        result = engine.score(conv((agent_label, "Hello" if name == "en" else "Hola"), ("customer", "My pipe burst and"), (agent_label, text)))
+        assert result.categories["listening"].passed is False, name
+
+
+# ---- repetition by sentence -------------------------------------------------------------------
+
+
+def test_sentence_unit_finds_a_request_repeated_inside_a_longer_turn():
+    talk = conv(
+        ("customer", "The bill is wrong. I want to speak to a manager right now."),
+        ("agent", "I can look at it."),
+        ("customer", "Your colleagues said that last time. I want to speak to a manager, please."),
+    )
+    found = outcome(REPEATS, talk, "repeats")
+    assert found.status == "fail" and [e.turn for e in found.evidence] == [3]
+    assert "turn 1" in found.evidence[0].match
+    whole_turns = REPEATS.replace("    unit: sentence\n", "")
+    assert outcome(whole_turns, talk, "repeats").status == "pass"
+
+
+def test_sentences_of_one_turn_are_not_compared_and_unless_leaves_thanks_out():
+    once = conv(("customer", "I want to cancel my plan today. I want to cancel my plan today!"), ("agent", "Done."))
+    assert outcome(REPEATS, once, "repeats").status == "n/a"
+    thanks = conv(("customer", "Thank you so much for your help."), ("agent", "Welcome."), ("customer", "Okay, thank you so much for your help."))
+    assert outcome(REPEATS, thanks, "repeats").status == "n/a"
+    assert outcome(REPEATS.replace('    unless: ["thank you", "thanks"]\n', ""), thanks, "repeats").status == "fail"
+
+
+def test_phrases_restrict_the_compared_sentences():
+    again = conv(("agent", "Hi. Can I get your account number?"), ("customer", "4410."), ("agent", "Thanks. Can I get your account number?"))
+    assert outcome(ASKS_AGAIN, again, "asks-again").status == "fail"
+    other = conv(("agent", "Can I get your account number?"), ("customer", "4410."), ("agent", "Can I get your date of birth?"))
+    assert outcome(ASKS_AGAIN, other, "asks-again").status == "pass"
+    chit_chat = conv(("agent", "How is the weather there today?"), ("customer", "Fine."), ("agent", "How is the weather there today?"))
+    assert outcome(ASKS_AGAIN, chit_chat, "asks-again").status == "n/a"
+
+
+def test_unknown_unit_is_located_with_a_suggestion():
+    (line,) = problems(HEADER + REPEATS.replace("unit: sentence", "unit: sentense"))
+    assert line.startswith("team.yaml:10:") and "turn, sentence" in line and "did you mean 'sentence'" in line
+
+
+# ---- the cut_offs metric ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ending, expected", [
+    ("and the technician left the cables --", "fail"),
+    ("and now they're saying I have to —", "fail"),
+    ("and I don't know if -", "fail"),
+    ("and the cables were...", "fail"),
+    ("and that's all I know.", "pass"),
+    ("is that right?", "pass"),
+    ("well-known", "pass"),
+])
+def test_cut_off_marks_in_an_untimed_call(ending, expected):
+    call = conv(("agent", "Hello."), ("customer", f"My heating broke {ending}"), ("agent", "Account number?"))
+    assert outcome(CUT_OFFS, call, "talked-over").status == expected
+
+
+def test_a_chat_message_arrives_whole():
+    turns = (("agent", "Hello."), ("customer", "so my transfer got rejected because..."), ("agent", "Let me check."))
+    assert outcome(CUT_OFFS, conv(*turns, channel="chat"), "talked-over").status == "pass"
+    assert outcome(CUT_OFFS, conv(*turns, channel="voice"), "talked-over").status == "fail"
+
+
+def test_times_decide_overlaps_and_ellipses():
+    turns = (("agent", "Hello."), ("customer", "My flight was cancelled and I paid the hotel myself, so..."), ("agent", "Booking reference?"))
+    waited = conv(*turns, times=[(0, 3), (4, 20), (21, 24)])
+    assert outcome(CUT_OFFS, waited, "talked-over").status == "pass"  # the "..." was waited out
+    overlapped = conv(*turns, times=[(0, 3), (4, 20), (15, 18)])
+    assert outcome(CUT_OFFS, overlapped, "talked-over").status == "fail"
+    plain = (("agent", "Hello."), ("customer", "My flight was cancelled and I paid the hotel myself."), ("agent", "Booking reference?"))
+    assert outcome(CUT_OFFS, conv(*plain, times=[(0, 3), (4, 20), (19.5, 22)]), "talked-over").status == "pass"  # half a second
+    assert outcome(CUT_OFFS, conv(*plain, times=[(0, 3), (4, 20), (18, 22)]), "talked-over").status == "fail"
+
+
+def test_schema_knows_the_new_keys():
+    import json
+
+    schema = json.loads(schema_text())
+    assert "pass_mark" in schema["definitions"]["category"]["properties"]
+    assert schema["definitions"]["rule"]["properties"]["unit"]["enum"] == ["turn", "sentence"]
+    assert "cut_offs" in schema["definitions"]["rule"]["properties"]["metric"]["enum"]
