@@ -12,9 +12,9 @@ some key begins, the longest key beginning there; the others beginning there are
 keys that are prefixes of it, precomputed per key. So there is no Python loop over keys or over
 characters per text, only over the occurrences found.
 
-The backend is chosen once, at import: the environment variable CX_AUDIT_MATCHER=python forces
+The backend is chosen once, on first use: the environment variable CX_AUDIT_MATCHER=python forces
 the pure-Python one, =pyahocorasick requires the C one, unset (or `auto`) takes pyahocorasick
-when it imports. `BACKEND` names the one in use (`cx-audit --version` prints it).
+when it imports. `backend()` names the one in use (`cx-audit --version` prints it).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import re
 from typing import Any, Iterator
+
+from cx_audit.errors import CxAuditError
 
 ENV = "CX_AUDIT_MATCHER"
 CHOICES = ("auto", "pyahocorasick", "python")
@@ -98,25 +100,37 @@ def _alternatives(node: dict) -> str:
     return "|".join(parts)
 
 
-def _choose() -> tuple[str, Any]:
-    wanted = os.environ.get(ENV, "").strip().lower() or "auto"
-    if wanted not in CHOICES:
-        raise ImportError(f"{ENV}={os.environ.get(ENV)!r}: expected one of {', '.join(CHOICES)}")
-    if wanted == "python":
-        return "python", PythonAutomaton
-    try:
-        import ahocorasick
-    except ImportError:
-        if wanted == "pyahocorasick":
-            raise ImportError(f"{ENV}=pyahocorasick but pyahocorasick does not import; "
-                              f"install it or unset {ENV} to use the pure-Python matcher") from None
-        return "python", PythonAutomaton
-    return "pyahocorasick", ahocorasick.Automaton
+_chosen: tuple[str, Any] | None = None
 
 
-BACKEND, _FACTORY = _choose()
+def backend() -> str:
+    """The backend in use: "pyahocorasick" or "python" (chosen on first use, then fixed)."""
+    return _choose()[0]
 
 
 def new_automaton():
     """An empty automaton of the backend in use."""
-    return _FACTORY()
+    return _choose()[1]()
+
+
+def _choose() -> tuple[str, Any]:
+    global _chosen
+    if _chosen is None:
+        _chosen = _pick(os.environ.get(ENV, ""))
+    return _chosen
+
+
+def _pick(setting: str) -> tuple[str, Any]:
+    wanted = setting.strip().lower() or "auto"
+    if wanted not in CHOICES:
+        raise CxAuditError(f"{ENV}={setting!r}: expected one of {', '.join(CHOICES)}")
+    if wanted == "python":
+        return "python", PythonAutomaton
+    try:
+        import ahocorasick
+    except ImportError as err:
+        if wanted == "pyahocorasick":
+            raise CxAuditError(f"{ENV}=pyahocorasick but pyahocorasick does not import ({err}); "
+                               f"unset {ENV} to use the pure-Python matcher") from None
+        return "python", PythonAutomaton
+    return "pyahocorasick", ahocorasick.Automaton

@@ -58,10 +58,13 @@ class PhraseMatcher:
     # the memo is emptied when full, so memory stays bounded whatever the input.
     MEMO_TURNS = 100_000
 
-    def __init__(self) -> None:
+    def __init__(self, automaton_factory=None) -> None:
+        """`automaton_factory`: the multi-string matcher to use (default: the backend in use, see
+        automaton.py); called again each time the pieces are chosen again."""
+        self._new_automaton = automaton_factory or new_automaton
         self._entries: list[_Entry] = []
         self._index: dict[tuple[str, int], int] = {}
-        self._automaton = new_automaton()
+        self._automaton = self._new_automaton()
         self._built = False
         # entry id -> [(piece, offset of the piece in " phrase ")]
         self._pieces: dict[int, list[tuple[str, int]]] = {}
@@ -115,7 +118,7 @@ class PhraseMatcher:
                 table.setdefault(piece, []).append((entry_id, offset))
             for piece in self._legacy.get(entry_id, ()):
                 table.setdefault(piece, []).append((entry_id, LEGACY))
-        automaton = new_automaton()
+        automaton = self._new_automaton()
         for key, values in table.items():
             automaton.add_word(key, (len(key), tuple(values)))
         if table:
