@@ -54,6 +54,13 @@ def test_python_automaton_overlaps_and_order():
     assert list(py.iter(" no se preocupe ")) == list(c.iter(" no se preocupe "))
 
 
+def test_python_automaton_takes_keys_nested_deeper_than_the_recursion_limit():
+    """Every key a prefix of the next: the trie-shaped regex nests a group per key."""
+    c, py = _both(["ab" * i for i in range(1, 700)])
+    text = "x" + "ab" * 705
+    assert list(py.iter(text)) == list(c.iter(text))
+
+
 def test_python_automaton_empty_and_unbuilt():
     py = PythonAutomaton()
     assert list(py.iter("anything")) == []

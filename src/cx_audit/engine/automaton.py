@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any, Iterator
 
 from cx_audit.errors import CxAuditError
@@ -63,7 +64,14 @@ class PythonAutomaton:
             for char in key:
                 node = node.setdefault(char, {})
             node[""] = True  # a key ends here
-        self._search = re.compile(f"(?=({_alternatives(trie)}))", re.DOTALL).finditer if values else None
+        # The regex nests one group per key end or branch along a key: as deep as the longest key
+        # at worst, and `re` parses (and this module writes) it recursively.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 6 * max(map(len, values), default=0) + 1000))
+        try:
+            self._search = re.compile(f"(?=({_alternatives(trie)}))").finditer if values else None
+        finally:
+            sys.setrecursionlimit(limit)
 
     def iter(self, text: str) -> Iterator[tuple[int, Any]]:
         search = self._search
