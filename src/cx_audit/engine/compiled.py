@@ -52,6 +52,10 @@ class _CompiledRule:
     # per pattern: True when it runs only on turns holding one of its required literals
     regex_filtered: list[bool] = field(default_factory=list)
     trigger_filtered: list[bool] = field(default_factory=list)
+    # small ints naming the rule's scope and its trigger's scope, for the per-conversation cache
+    scope_key: int = 0
+    trigger_scope: Scope | None = None
+    trigger_scope_key: int = 0
 
 
 class _Conversation:
@@ -62,11 +66,12 @@ class _Conversation:
         self.turns = transcript.turns
         self.texts = texts
         self.folded = [t.folded for t in texts]
-        self._scopes: dict[tuple, list[int]] = {}
+        self._scopes: dict[int, list[int] | None] = {}
+        self._scope_sets: dict[int, set[int]] = {}
         self.timed = any(t.start is not None for t in self.turns)
-        # (rule index, slot, pattern index) -> turns holding a required literal of the pattern;
+        # (rule index, slot) -> pattern index -> turns holding a required literal of the pattern;
         # None when the prefilter is off for this conversation
-        self.literal_turns: dict[tuple[int, int, int], set[int]] | None = None
+        self.literal_turns: dict[tuple[int, int], dict[int, set[int]]] | None = None
 
     def punct(self, i: int) -> str:
         info = self.texts[i]
@@ -85,14 +90,16 @@ class _Conversation:
         found = info.regex[key] = (m.group() or punct[:40]) if m else None
         return found
 
-    def select(self, scope: Scope, speakers: tuple[str, ...] | None = None) -> list[int] | None:
-        """Turn indices in scope; None when the scope needs times and the transcript has none."""
-        speakers = speakers or scope.speakers
-        key = (scope, speakers)
-        if key in self._scopes:
-            return self._scopes[key]
+    def select(self, scope: Scope, key: int) -> list[int] | None:
+        """Turn indices in scope; None when the scope needs times and the transcript has none.
+        `key` names the scope (equal scopes, equal keys: see `CompiledRuleset._scope_key`)."""
+        scopes = self._scopes
+        if key in scopes:
+            return scopes[key]
         if scope.needs_times and not self.timed:
+            scopes[key] = None
             return None
+        speakers = scope.speakers
         chosen = [i for i, t in enumerate(self.turns) if t.role in speakers]
         if scope.first_turns:
             chosen = chosen[: scope.first_turns]
@@ -112,7 +119,14 @@ class _Conversation:
                     continue
                 keep.append(i)
             chosen = keep
-        self._scopes[key] = chosen
+        scopes[key] = chosen
+        return chosen
+
+    def selected(self, key: int) -> set[int]:
+        """The turns of an already selected scope, as a set."""
+        chosen = self._scope_sets.get(key)
+        if chosen is None:
+            chosen = self._scope_sets[key] = set(self._scopes[key] or ())
         return chosen
 
     def evidence(self, i: int, start: int | None = None, end: int | None = None, match: str | None = None) -> Evidence:
@@ -137,10 +151,12 @@ class CompiledRuleset:
         self._owners: dict[int, list[tuple[int, int]]] = {}
         # literal entry id -> [(rule index, slot, pattern index)]: the regexes it prefilters
         self._literal_owners: dict[int, list[tuple[int, int, int]]] = {}
+        self._scope_keys: dict[Scope, int] = {}
         for rule in ruleset.rules:
             if not rule.enabled:
                 continue
             compiled = _CompiledRule(rule, len(self.rules))
+            compiled.scope_key = self._scope_key(rule.scope)
             self.rules.append(compiled)
             self._own(rule.phrases, rule.fuzzy, compiled.index, MAIN)
             self._own(rule.unless, 0, compiled.index, UNLESS)
@@ -150,6 +166,8 @@ class CompiledRuleset:
                 self._own(rule.trigger.phrases, rule.trigger.fuzzy, compiled.index, TRIGGER)
                 self._own(rule.trigger.unless, 0, compiled.index, TRIGGER_UNLESS)
                 compiled.trigger_regex = [re.compile(p) for p in rule.trigger.regex]
+                compiled.trigger_scope = Scope(speakers=rule.trigger.speakers)
+                compiled.trigger_scope_key = self._scope_key(compiled.trigger_scope)
                 compiled.trigger_filtered = [
                     self._prefilter(p, compiled.index, TRIGGER, k) for k, p in enumerate(compiled.trigger_regex)
                 ]
@@ -161,6 +179,9 @@ class CompiledRuleset:
             for entry in set(self._owners) | set(self._literal_owners)
         }
         self._memo: dict[str, _TurnText] = {}
+
+    def _scope_key(self, scope: Scope) -> int:
+        return self._scope_keys.setdefault(scope, len(self._scope_keys))
 
     def _prefilter(self, pattern: re.Pattern, rule_index: int, slot: int, k: int) -> bool:
         literals = required_literals(pattern)
@@ -208,7 +229,7 @@ class CompiledRuleset:
         conv = _Conversation(transcript, texts)
         # (rule index, slot) -> [(turn, start, end)] in (turn, start, entry) order
         per_rule: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        literal_turns: dict[tuple[int, int, int], set[int]] = {}
+        literal_turns: dict[tuple[int, int], dict[int, set[int]]] = {}
         unsafe = False
         for i, info in enumerate(texts):
             for rule_index, slot, start, end in info.owned:
@@ -217,12 +238,16 @@ class CompiledRuleset:
                     per_rule[(rule_index, slot)] = [(i, start, end)]
                 else:
                     found.append((i, start, end))
-            for key in info.literal_keys:
-                held = literal_turns.get(key)
-                if held is None:
-                    literal_turns[key] = {i}
+            for rule_index, slot, k in info.literal_keys:
+                patterns = literal_turns.get((rule_index, slot))
+                if patterns is None:
+                    literal_turns[(rule_index, slot)] = {k: {i}}
                 else:
-                    held.add(i)
+                    held = patterns.get(k)
+                    if held is None:
+                        patterns[k] = {i}
+                    else:
+                        held.add(i)
             unsafe = unsafe or info.unsafe
         if self.prefiltered and not unsafe:
             conv.literal_turns = literal_turns
@@ -261,24 +286,36 @@ def _outcome(compiled: _CompiledRule, status: str, evidence: list[Evidence] | No
     return RuleOutcome(rule.id, rule.category, status, rule.severity, rule.weight, rule.message, rule.tip, evidence or [], note)
 
 
-def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int, turns: list[int]) -> list[tuple[int, int, int, str | None]]:
-    """(turn, start, end, regex text or None) of the rule's phrases (or trigger) in `turns`."""
-    wanted = set(turns)
-    found = [(t, start, end, None) for t, start, end in per_rule.get((compiled.index, slot), ()) if t in wanted]
-    patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex if slot == MAIN else []
+def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int, turns: list[int], key: int) -> list[tuple[int, int, int, str | None]]:
+    """(turn, start, end, regex text or None) of the rule's phrases (or trigger) in `turns`, the
+    turns of the scope selected under `key`."""
+    hits = per_rule.get((compiled.index, slot))
+    if hits:
+        wanted = conv.selected(key)
+        found = [(t, start, end, None) for t, start, end in hits if t in wanted]
+    else:
+        found = []
+    patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex if slot == MAIN else ()
     filtered = compiled.trigger_filtered if slot == TRIGGER else compiled.regex_filtered
+    held = None
+    if patterns and conv.literal_turns is not None:
+        held = conv.literal_turns.get((compiled.index, slot))
+        if held is None and all(filtered):
+            # No turn holds any string the patterns require: none can match, none is searched.
+            patterns = ()
     for k, pattern in enumerate(patterns):
         candidates = turns
         if conv.literal_turns is not None and filtered[k]:
             # Turns without any string the pattern requires cannot match: not searched.
-            holding = conv.literal_turns.get((compiled.index, slot, k))
+            holding = held.get(k) if held else None
             candidates = [i for i in turns if i in holding] if holding else ()
-        key = (compiled.index, slot, k)
+        search_key = (compiled.index, slot, k)
         for i in candidates:
-            text = conv.search(i, key, pattern)
+            text = conv.search(i, search_key, pattern)
             if text is not None:
                 found.append((i, -1, -1, text))
-    found.sort(key=lambda f: (f[0], f[1], f[1] - f[2]))  # at one place, the longest match first
+    if len(found) > 1:
+        found.sort(key=lambda f: (f[0], f[1], f[1] - f[2]))  # at one place, the longest match first
     return found
 
 
@@ -294,19 +331,19 @@ def _ev(conv: _Conversation, match: tuple[int, int, int, str | None]) -> Evidenc
 
 
 def _require(compiled, conv, per_rule) -> RuleOutcome:
-    turns = conv.select(compiled.rule.scope)
+    turns = conv.select(compiled.rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
     if not turns:
         return _outcome(compiled, NA, note="no turns in scope")
-    found = _matches(compiled, conv, per_rule, MAIN, turns)
+    found = _matches(compiled, conv, per_rule, MAIN, turns, compiled.scope_key)
     if len(found) >= compiled.rule.min_count:
         return _outcome(compiled, PASS, [_ev(conv, found[0])])
     return _outcome(compiled, FAIL, note=f"found {len(found)} of {compiled.rule.min_count}")
 
 
 def _forbid(compiled, conv, per_rule) -> RuleOutcome:
-    turns = conv.select(compiled.rule.scope)
+    turns = conv.select(compiled.rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
     if not turns:
@@ -314,7 +351,7 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
     excuses = per_rule.get((compiled.index, UNLESS), ())
     evidence: list[Evidence] = []
     flagged: set[int] = set()
-    for match in _matches(compiled, conv, per_rule, MAIN, turns):
+    for match in _matches(compiled, conv, per_rule, MAIN, turns, compiled.scope_key):
         i, start, end, _ = match
         if i in flagged:
             continue
@@ -328,17 +365,17 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
 def _respond(compiled, conv, per_rule) -> RuleOutcome:
     rule = compiled.rule
     assert rule.trigger is not None
-    trigger_turns = conv.select(Scope(speakers=rule.trigger.speakers))
-    triggers = _matches(compiled, conv, per_rule, TRIGGER, trigger_turns or [])
+    trigger_turns = conv.select(compiled.trigger_scope, compiled.trigger_scope_key)
+    triggers = _matches(compiled, conv, per_rule, TRIGGER, trigger_turns or [], compiled.trigger_scope_key)
     excuses = per_rule.get((compiled.index, TRIGGER_UNLESS), ())
     if excuses:
         triggers = [m for m in triggers if not _excused(m, excuses)]
     if not triggers:
         return _outcome(compiled, NA, note="trigger not present")
-    scoped = conv.select(rule.scope)
+    scoped = conv.select(rule.scope, compiled.scope_key)
     if scoped is None:
         return _outcome(compiled, NA, note="no turn times")
-    responses = _matches(compiled, conv, per_rule, MAIN, scoped)
+    responses = _matches(compiled, conv, per_rule, MAIN, scoped, compiled.scope_key)
     answer_excuses = per_rule.get((compiled.index, UNLESS), ())
     if answer_excuses:  # "no le puedo ofrecer" is no offer: an answer inside an `unless` match does not count
         responses = [r for r in responses if not _excused(r, answer_excuses)]
@@ -365,7 +402,7 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
 
 def _repetition(compiled, conv, per_rule) -> RuleOutcome:
     rule = compiled.rule
-    turns = conv.select(rule.scope)
+    turns = conv.select(rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
     if rule.phrases:  # only turns holding one of the phrases (a request for data, say) are compared
