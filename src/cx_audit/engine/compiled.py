@@ -29,10 +29,11 @@ MAIN, UNLESS, TRIGGER, TRIGGER_UNLESS = 0, 1, 2, 3
 class _TurnText:
     """What the rules need of one turn text, worked out once per distinct text (see `MEMO_TURNS`):
     the folded text, the phrase hits per (rule index, slot) as (rule index, slot, start, end),
-    the regex prefilter keys whose literals occur, and, on demand, the `fold_keep_punct` text and
-    each regex's first match in it."""
+    the regex prefilter keys whose literals occur, and, on demand, the `fold_keep_punct` text,
+    each regex's first match in it, the evidence text of a phrase hit per (start, end) and the
+    sentences each `unit: sentence` repetition rule compares."""
 
-    __slots__ = ("folded", "owned", "literal_keys", "unsafe", "punct", "regex")
+    __slots__ = ("folded", "owned", "literal_keys", "unsafe", "punct", "regex", "words", "sentences")
 
     def __init__(self, folded: str, owned: tuple, literal_keys: tuple, unsafe: bool):
         self.folded = folded
@@ -41,6 +42,8 @@ class _TurnText:
         self.unsafe = unsafe
         self.punct: str | None = None
         self.regex: dict[tuple[int, int, int], str | None] = {}
+        self.words: dict[tuple[int, int], str] = {}
+        self.sentences: dict[int, tuple[tuple[str, str], ...]] = {}
 
 
 @dataclass
@@ -132,7 +135,10 @@ class _Conversation:
     def evidence(self, i: int, start: int | None = None, end: int | None = None, match: str | None = None) -> Evidence:
         turn = self.turns[i]
         if match is None and start is not None and end is not None:
-            match = original_words(turn.text, self.folded[i], start, end)
+            words = self.texts[i].words
+            match = words.get((start, end))
+            if match is None:
+                match = words[(start, end)] = original_words(turn.text, self.folded[i], start, end)
         return Evidence(turn=i + 1, speaker=turn.speaker or turn.role, time=turn.start, text=turn.text, match=match or "")
 
 
@@ -452,24 +458,21 @@ def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
     `phrases`, only the sentences holding one of them (of the turns holding one); sentences holding
     an `unless` phrase are left out."""
     rule = compiled.rule
-    wanted, unwanted = _padded(rule.phrases), _padded(rule.unless)
     owners: list[int] = []  # the turn of each sentence
     texts: list[str] = []
     originals: list[str] = []
     for i in turns:
-        for folded, words, original in _sentences(conv.turns[i].text):
-            if words >= rule.min_words:
-                padded = f" {folded} "
-                if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
-                    continue
-                owners.append(i)
-                texts.append(folded)
-                originals.append(original)
+        for folded, original in _compared_sentences(compiled, conv.texts[i], conv.turns[i].text):
+            owners.append(i)
+            texts.append(folded)
+            originals.append(original)
     if len(set(owners)) < 2:
         return _outcome(compiled, NA, note="fewer than two turns to compare")
     evidence = []
     flagged: set[int] = set()
     for a, earlier in _similar_earlier(texts, rule.threshold):
+        if not earlier and rule.times > 1:
+            continue
         earlier_turns = sorted({owners[b] for b in earlier if owners[b] != owners[a]})
         if owners[a] in flagged or len(earlier_turns) + 1 < rule.times:
             continue
@@ -477,6 +480,24 @@ def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
         first = next(b for b in earlier if owners[b] == earlier_turns[0])
         evidence.append(conv.evidence(owners[a], match=f"≈ turn {owners[first] + 1}: {originals[first][:80]}"))
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
+
+
+def _compared_sentences(compiled, info: _TurnText, text: str) -> tuple[tuple[str, str], ...]:
+    """(folded, as written) of the sentences of a turn text that a `unit: sentence` rule compares;
+    remembered with the turn text's analysis."""
+    kept = info.sentences.get(compiled.index)
+    if kept is None:
+        rule = compiled.rule
+        wanted, unwanted = _padded(rule.phrases), _padded(rule.unless)
+        out = []
+        for folded, words, original in _sentences(text):
+            if words >= rule.min_words:
+                padded = f" {folded} "
+                if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
+                    continue
+                out.append((folded, original))
+        kept = info.sentences[compiled.index] = tuple(out)
+    return kept
 
 
 REPETITION_WINDOW = 64  # a request is compared with the 64 eligible turns before it, not all of them
