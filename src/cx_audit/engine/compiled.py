@@ -354,6 +354,8 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
         return _outcome(compiled, NA, note="no turn times")
     if not turns:
         return _outcome(compiled, NA, note="no turns in scope")
+    if _no_match_possible(compiled, conv, per_rule, MAIN):  # the common case: nothing forbidden said
+        return _outcome(compiled, PASS)
     excuses = per_rule.get((compiled.index, UNLESS), ())
     evidence: list[Evidence] = []
     flagged: set[int] = set()
@@ -368,9 +370,23 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
 
 
+def _no_match_possible(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int) -> bool:
+    """True when the rule's slot has no phrase hit in the conversation and none of its regexes can
+    match (no regex, or the prefilter rules them all out): `_matches` would find nothing."""
+    if (compiled.index, slot) in per_rule:
+        return False
+    patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex
+    if not patterns:
+        return True
+    filtered = compiled.trigger_filtered if slot == TRIGGER else compiled.regex_filtered
+    return conv.literal_turns is not None and (compiled.index, slot) not in conv.literal_turns and all(filtered)
+
+
 def _respond(compiled, conv, per_rule) -> RuleOutcome:
     rule = compiled.rule
     assert rule.trigger is not None
+    if _no_match_possible(compiled, conv, per_rule, TRIGGER):  # the common case: no trigger at all
+        return _outcome(compiled, NA, note="trigger not present")
     trigger_turns = conv.select(compiled.trigger_scope, compiled.trigger_scope_key)
     triggers = _matches(compiled, conv, per_rule, TRIGGER, trigger_turns or [], compiled.trigger_scope_key)
     excuses = per_rule.get((compiled.index, TRIGGER_UNLESS), ())
