@@ -218,8 +218,12 @@ def main(argv: list[str] | None = None) -> int:
                 out = os.path.join(out_dir, f"cx-{kind}-baseline.csv")
                 cmd = [PYTHON, "-m", "cx_audit", "score", f"{prefix}.{kind}", "-r", args.lang, "-f", "csv", "-o", out,
                        "--exit-zero", "-q", "--no-progress"]
+                w = workers[0]  # the same worker count as the first run above, or the comparison is unfair
+                if w is not None:
+                    cmd += ["--workers", str(w)]
                 result = measure(cmd, env=dict(os.environ, PYTHONPATH=os.path.abspath(args.baseline)))
-                rows.append((f"cx-audit at {args.baseline}, {kind} in, csv out", f"{prefix}.{kind}", result))
+                label = f"cx-audit at {args.baseline}, {kind} in, csv out" + (f", {w} worker{'s' if w > 1 else ''}" if w else "")
+                rows.append((label, f"{prefix}.{kind}", result))
                 outputs.setdefault(kind, []).append(out)
         for kind, files in outputs.items():
             contents = {open(f, "rb").read() for f in files}
