@@ -3,13 +3,14 @@
     python bench/run.py -n 20000                 # generates bench/data/es-20000.* if missing
     python bench/run.py -n 20000 --workers 1,2 --skip pandas
     python bench/run.py -n 20000 --skip pandas --baseline /tmp/before/src   # before/after, same run
+    python bench/run.py -n 20000 --skip pandas,grep --workers 1 --matchers pyahocorasick,python
 
 Every approach runs as its own process; the script measures its wall time and its peak memory
 (the resident set of the whole process tree, sampled from /proc every 10 ms, and the largest
 single process from wait4's rusage), and prints a markdown table:
 
 - cx-audit, end to end: `cx-audit score DATA -r es -f csv -o OUT` (load, score, write CSV), for
-  JSONL and CSV input and each --workers count asked for;
+  JSONL and CSV input, each --workers count and each phrase matcher (CX_AUDIT_MATCHER) asked for;
 - the analyst's baseline: pandas `read_csv`, fold the text, one `str.contains` per rule over the
   table of turns (speaker-filtered), `groupby(conversation).any()`, write CSV;
 - the floor: `LC_ALL=C grep -c -F -f phrases` over the normalised text (one folded turn per
@@ -173,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma-separated: pandas, grep")
     parser.add_argument("--baseline", metavar="SRC", help="also time cx-audit from another source tree (e.g. the src/ "
                         "of `git worktree add /tmp/before COMMIT`), single process, to compare in the same run")
+    parser.add_argument("--matchers", default="", help="comma-separated CX_AUDIT_MATCHER values to time cx-audit with "
+                        "(pyahocorasick, python); default: the environment's")
     parser.add_argument("--pandas-baseline", nargs=2, metavar=("CSV", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pandas_baseline:
@@ -199,29 +202,33 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(("grep -c -F -f phrases (floor)", text_path, result))
         outputs = {}
         for kind in args.inputs.split(","):
-            for w in workers:
-                out = os.path.join(out_dir, f"cx-{kind}-{w}.csv")
+            for w, matcher in [(w, m) for w in workers for m in (args.matchers.split(",") if args.matchers else [None])]:
+                out = os.path.join(out_dir, f"cx-{kind}-{w}-{matcher}.csv")
                 cmd = [PYTHON, "-m", "cx_audit", "score", f"{prefix}.{kind}", "-r", args.lang, "-f", "csv", "-o", out,
                        "--exit-zero", "-q", "--no-progress"]
                 if w is not None:
                     cmd += ["--workers", str(w)]
-                result = measure(cmd, env=env)
+                result = measure(cmd, env=dict(env, CX_AUDIT_MATCHER=matcher) if matcher else env)
                 if result["code"] != 0:
                     print(result["stderr"], file=sys.stderr)
                 label = f"cx-audit, {kind} in, csv out" + (f", {w} worker{'s' if w > 1 else ''}" if w else "")
-                rows.append((label, f"{prefix}.{kind}", result))
+                rows.append((label + (f", {matcher} matcher" if matcher else ""), f"{prefix}.{kind}", result))
                 outputs.setdefault(kind, []).append(out)
             if args.baseline:
                 out = os.path.join(out_dir, f"cx-{kind}-baseline.csv")
                 cmd = [PYTHON, "-m", "cx_audit", "score", f"{prefix}.{kind}", "-r", args.lang, "-f", "csv", "-o", out,
                        "--exit-zero", "-q", "--no-progress"]
+                w = workers[0]  # the same worker count as the first run above, or the comparison is unfair
+                if w is not None:
+                    cmd += ["--workers", str(w)]
                 result = measure(cmd, env=dict(os.environ, PYTHONPATH=os.path.abspath(args.baseline)))
-                rows.append((f"cx-audit at {args.baseline}, {kind} in, csv out", f"{prefix}.{kind}", result))
+                label = f"cx-audit at {args.baseline}, {kind} in, csv out" + (f", {w} worker{'s' if w > 1 else ''}" if w else "")
+                rows.append((label, f"{prefix}.{kind}", result))
                 outputs.setdefault(kind, []).append(out)
         for kind, files in outputs.items():
             contents = {open(f, "rb").read() for f in files}
             if len(contents) > 1:
-                print(f"warning: {kind} outputs differ between worker counts (or from the baseline)", file=sys.stderr)
+                print(f"warning: {kind} outputs differ between worker counts or matchers (or from the baseline)", file=sys.stderr)
         if "pandas" not in skip:
             out = os.path.join(out_dir, "pandas.csv")
             result = measure([PYTHON, os.path.abspath(__file__), "--lang", args.lang, "--pandas-baseline", f"{prefix}.csv", out], env=env)

@@ -14,6 +14,7 @@ characters beyond it (most emoji) pass through both unchanged.
 from __future__ import annotations
 
 import re
+from itertools import islice
 import unicodedata
 
 _TABLE_LIMIT = 0x10000  # the Basic Multilingual Plane: fullwidth letters, ligatures, U+3000 included
@@ -120,7 +121,11 @@ def original_words(text: str, folded: str, start: int, end: int) -> str:
     """The words of `text` behind the folded span `folded[start:end]` (evidence for a match)."""
     first = folded.count(" ", 0, start)
     last = first + folded.count(" ", start, end)
-    spans = word_spans(text)
+    # Only the spans up to the last word are needed: the words after it are not looked at.
+    runs = _WORD_RUN.finditer(text)
+    if _FOLDS_AWAY.search(text) is not None:
+        runs = (m for m in runs if fold(m.group()))
+    spans = [m.span() for m in islice(runs, last + 1)]
     if not spans:
         return folded[start:end]
     first = min(first, len(spans) - 1)

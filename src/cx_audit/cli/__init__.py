@@ -47,8 +47,9 @@ def _register_commands() -> None:
 def _version_callback(value: bool) -> None:
     if value:
         from cx_audit import __version__
+        from cx_audit.engine.automaton import backend
 
-        typer.echo(f"cx-audit {__version__}")
+        typer.echo(f"cx-audit {__version__} (phrase matcher: {backend()})")
         raise typer.Exit()
 
 

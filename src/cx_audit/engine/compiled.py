@@ -29,10 +29,11 @@ MAIN, UNLESS, TRIGGER, TRIGGER_UNLESS = 0, 1, 2, 3
 class _TurnText:
     """What the rules need of one turn text, worked out once per distinct text (see `MEMO_TURNS`):
     the folded text, the phrase hits per (rule index, slot) as (rule index, slot, start, end),
-    the regex prefilter keys whose literals occur, and, on demand, the `fold_keep_punct` text and
-    each regex's first match in it."""
+    the regex prefilter keys whose literals occur, and, on demand, the `fold_keep_punct` text,
+    each regex's first match in it, the evidence text of a phrase hit per (start, end) and the
+    sentences each `unit: sentence` repetition rule compares."""
 
-    __slots__ = ("folded", "owned", "literal_keys", "unsafe", "punct", "regex")
+    __slots__ = ("folded", "owned", "literal_keys", "unsafe", "punct", "regex", "words", "sentences")
 
     def __init__(self, folded: str, owned: tuple, literal_keys: tuple, unsafe: bool):
         self.folded = folded
@@ -41,6 +42,8 @@ class _TurnText:
         self.unsafe = unsafe
         self.punct: str | None = None
         self.regex: dict[tuple[int, int, int], str | None] = {}
+        self.words: dict[tuple[int, int], str] = {}
+        self.sentences: dict[int, tuple[tuple[str, str], ...]] = {}
 
 
 @dataclass
@@ -52,6 +55,10 @@ class _CompiledRule:
     # per pattern: True when it runs only on turns holding one of its required literals
     regex_filtered: list[bool] = field(default_factory=list)
     trigger_filtered: list[bool] = field(default_factory=list)
+    # small ints naming the rule's scope and its trigger's scope, for the per-conversation cache
+    scope_key: int = 0
+    trigger_scope: Scope | None = None
+    trigger_scope_key: int = 0
 
 
 class _Conversation:
@@ -62,11 +69,12 @@ class _Conversation:
         self.turns = transcript.turns
         self.texts = texts
         self.folded = [t.folded for t in texts]
-        self._scopes: dict[tuple, list[int]] = {}
+        self._scopes: dict[int, list[int] | None] = {}
+        self._scope_sets: dict[int, set[int]] = {}
         self.timed = any(t.start is not None for t in self.turns)
-        # (rule index, slot, pattern index) -> turns holding a required literal of the pattern;
+        # (rule index, slot) -> pattern index -> turns holding a required literal of the pattern;
         # None when the prefilter is off for this conversation
-        self.literal_turns: dict[tuple[int, int, int], set[int]] | None = None
+        self.literal_turns: dict[tuple[int, int], dict[int, set[int]]] | None = None
 
     def punct(self, i: int) -> str:
         info = self.texts[i]
@@ -85,14 +93,16 @@ class _Conversation:
         found = info.regex[key] = (m.group() or punct[:40]) if m else None
         return found
 
-    def select(self, scope: Scope, speakers: tuple[str, ...] | None = None) -> list[int] | None:
-        """Turn indices in scope; None when the scope needs times and the transcript has none."""
-        speakers = speakers or scope.speakers
-        key = (scope, speakers)
-        if key in self._scopes:
-            return self._scopes[key]
+    def select(self, scope: Scope, key: int) -> list[int] | None:
+        """Turn indices in scope; None when the scope needs times and the transcript has none.
+        `key` names the scope (equal scopes, equal keys: see `CompiledRuleset._scope_key`)."""
+        scopes = self._scopes
+        if key in scopes:
+            return scopes[key]
         if scope.needs_times and not self.timed:
+            scopes[key] = None
             return None
+        speakers = scope.speakers
         chosen = [i for i, t in enumerate(self.turns) if t.role in speakers]
         if scope.first_turns:
             chosen = chosen[: scope.first_turns]
@@ -112,13 +122,23 @@ class _Conversation:
                     continue
                 keep.append(i)
             chosen = keep
-        self._scopes[key] = chosen
+        scopes[key] = chosen
+        return chosen
+
+    def selected(self, key: int) -> set[int]:
+        """The turns of an already selected scope, as a set."""
+        chosen = self._scope_sets.get(key)
+        if chosen is None:
+            chosen = self._scope_sets[key] = set(self._scopes[key] or ())
         return chosen
 
     def evidence(self, i: int, start: int | None = None, end: int | None = None, match: str | None = None) -> Evidence:
         turn = self.turns[i]
         if match is None and start is not None and end is not None:
-            match = original_words(turn.text, self.folded[i], start, end)
+            words = self.texts[i].words
+            match = words.get((start, end))
+            if match is None:
+                match = words[(start, end)] = original_words(turn.text, self.folded[i], start, end)
         return Evidence(turn=i + 1, speaker=turn.speaker or turn.role, time=turn.start, text=turn.text, match=match or "")
 
 
@@ -137,10 +157,12 @@ class CompiledRuleset:
         self._owners: dict[int, list[tuple[int, int]]] = {}
         # literal entry id -> [(rule index, slot, pattern index)]: the regexes it prefilters
         self._literal_owners: dict[int, list[tuple[int, int, int]]] = {}
+        self._scope_keys: dict[Scope, int] = {}
         for rule in ruleset.rules:
             if not rule.enabled:
                 continue
             compiled = _CompiledRule(rule, len(self.rules))
+            compiled.scope_key = self._scope_key(rule.scope)
             self.rules.append(compiled)
             self._own(rule.phrases, rule.fuzzy, compiled.index, MAIN)
             self._own(rule.unless, 0, compiled.index, UNLESS)
@@ -150,6 +172,8 @@ class CompiledRuleset:
                 self._own(rule.trigger.phrases, rule.trigger.fuzzy, compiled.index, TRIGGER)
                 self._own(rule.trigger.unless, 0, compiled.index, TRIGGER_UNLESS)
                 compiled.trigger_regex = [re.compile(p) for p in rule.trigger.regex]
+                compiled.trigger_scope = Scope(speakers=rule.trigger.speakers)
+                compiled.trigger_scope_key = self._scope_key(compiled.trigger_scope)
                 compiled.trigger_filtered = [
                     self._prefilter(p, compiled.index, TRIGGER, k) for k, p in enumerate(compiled.trigger_regex)
                 ]
@@ -161,6 +185,9 @@ class CompiledRuleset:
             for entry in set(self._owners) | set(self._literal_owners)
         }
         self._memo: dict[str, _TurnText] = {}
+
+    def _scope_key(self, scope: Scope) -> int:
+        return self._scope_keys.setdefault(scope, len(self._scope_keys))
 
     def _prefilter(self, pattern: re.Pattern, rule_index: int, slot: int, k: int) -> bool:
         literals = required_literals(pattern)
@@ -208,7 +235,7 @@ class CompiledRuleset:
         conv = _Conversation(transcript, texts)
         # (rule index, slot) -> [(turn, start, end)] in (turn, start, entry) order
         per_rule: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        literal_turns: dict[tuple[int, int, int], set[int]] = {}
+        literal_turns: dict[tuple[int, int], dict[int, set[int]]] = {}
         unsafe = False
         for i, info in enumerate(texts):
             for rule_index, slot, start, end in info.owned:
@@ -217,12 +244,16 @@ class CompiledRuleset:
                     per_rule[(rule_index, slot)] = [(i, start, end)]
                 else:
                     found.append((i, start, end))
-            for key in info.literal_keys:
-                held = literal_turns.get(key)
-                if held is None:
-                    literal_turns[key] = {i}
+            for rule_index, slot, k in info.literal_keys:
+                patterns = literal_turns.get((rule_index, slot))
+                if patterns is None:
+                    literal_turns[(rule_index, slot)] = {k: {i}}
                 else:
-                    held.add(i)
+                    held = patterns.get(k)
+                    if held is None:
+                        patterns[k] = {i}
+                    else:
+                        held.add(i)
             unsafe = unsafe or info.unsafe
         if self.prefiltered and not unsafe:
             conv.literal_turns = literal_turns
@@ -261,24 +292,36 @@ def _outcome(compiled: _CompiledRule, status: str, evidence: list[Evidence] | No
     return RuleOutcome(rule.id, rule.category, status, rule.severity, rule.weight, rule.message, rule.tip, evidence or [], note)
 
 
-def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int, turns: list[int]) -> list[tuple[int, int, int, str | None]]:
-    """(turn, start, end, regex text or None) of the rule's phrases (or trigger) in `turns`."""
-    wanted = set(turns)
-    found = [(t, start, end, None) for t, start, end in per_rule.get((compiled.index, slot), ()) if t in wanted]
-    patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex if slot == MAIN else []
+def _matches(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int, turns: list[int], key: int) -> list[tuple[int, int, int, str | None]]:
+    """(turn, start, end, regex text or None) of the rule's phrases (or trigger) in `turns`, the
+    turns of the scope selected under `key`."""
+    hits = per_rule.get((compiled.index, slot))
+    if hits:
+        wanted = conv.selected(key)
+        found = [(t, start, end, None) for t, start, end in hits if t in wanted]
+    else:
+        found = []
+    patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex if slot == MAIN else ()
     filtered = compiled.trigger_filtered if slot == TRIGGER else compiled.regex_filtered
+    held = None
+    if patterns and conv.literal_turns is not None:
+        held = conv.literal_turns.get((compiled.index, slot))
+        if held is None and all(filtered):
+            # No turn holds any string the patterns require: none can match, none is searched.
+            patterns = ()
     for k, pattern in enumerate(patterns):
         candidates = turns
         if conv.literal_turns is not None and filtered[k]:
             # Turns without any string the pattern requires cannot match: not searched.
-            holding = conv.literal_turns.get((compiled.index, slot, k))
+            holding = held.get(k) if held else None
             candidates = [i for i in turns if i in holding] if holding else ()
-        key = (compiled.index, slot, k)
+        search_key = (compiled.index, slot, k)
         for i in candidates:
-            text = conv.search(i, key, pattern)
+            text = conv.search(i, search_key, pattern)
             if text is not None:
                 found.append((i, -1, -1, text))
-    found.sort(key=lambda f: (f[0], f[1], f[1] - f[2]))  # at one place, the longest match first
+    if len(found) > 1:
+        found.sort(key=lambda f: (f[0], f[1], f[1] - f[2]))  # at one place, the longest match first
     return found
 
 
@@ -294,27 +337,29 @@ def _ev(conv: _Conversation, match: tuple[int, int, int, str | None]) -> Evidenc
 
 
 def _require(compiled, conv, per_rule) -> RuleOutcome:
-    turns = conv.select(compiled.rule.scope)
+    turns = conv.select(compiled.rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
     if not turns:
         return _outcome(compiled, NA, note="no turns in scope")
-    found = _matches(compiled, conv, per_rule, MAIN, turns)
+    found = _matches(compiled, conv, per_rule, MAIN, turns, compiled.scope_key)
     if len(found) >= compiled.rule.min_count:
         return _outcome(compiled, PASS, [_ev(conv, found[0])])
     return _outcome(compiled, FAIL, note=f"found {len(found)} of {compiled.rule.min_count}")
 
 
 def _forbid(compiled, conv, per_rule) -> RuleOutcome:
-    turns = conv.select(compiled.rule.scope)
+    turns = conv.select(compiled.rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
     if not turns:
         return _outcome(compiled, NA, note="no turns in scope")
+    if _no_match_possible(compiled, conv, per_rule, MAIN):  # the common case: nothing forbidden said
+        return _outcome(compiled, PASS)
     excuses = per_rule.get((compiled.index, UNLESS), ())
     evidence: list[Evidence] = []
     flagged: set[int] = set()
-    for match in _matches(compiled, conv, per_rule, MAIN, turns):
+    for match in _matches(compiled, conv, per_rule, MAIN, turns, compiled.scope_key):
         i, start, end, _ = match
         if i in flagged:
             continue
@@ -325,20 +370,34 @@ def _forbid(compiled, conv, per_rule) -> RuleOutcome:
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
 
 
+def _no_match_possible(compiled: _CompiledRule, conv: _Conversation, per_rule: dict, slot: int) -> bool:
+    """True when the rule's slot has no phrase hit in the conversation and none of its regexes can
+    match (no regex, or the prefilter rules them all out): `_matches` would find nothing."""
+    if (compiled.index, slot) in per_rule:
+        return False
+    patterns = compiled.trigger_regex if slot == TRIGGER else compiled.regex
+    if not patterns:
+        return True
+    filtered = compiled.trigger_filtered if slot == TRIGGER else compiled.regex_filtered
+    return conv.literal_turns is not None and (compiled.index, slot) not in conv.literal_turns and all(filtered)
+
+
 def _respond(compiled, conv, per_rule) -> RuleOutcome:
     rule = compiled.rule
     assert rule.trigger is not None
-    trigger_turns = conv.select(Scope(speakers=rule.trigger.speakers))
-    triggers = _matches(compiled, conv, per_rule, TRIGGER, trigger_turns or [])
+    if _no_match_possible(compiled, conv, per_rule, TRIGGER):  # the common case: no trigger at all
+        return _outcome(compiled, NA, note="trigger not present")
+    trigger_turns = conv.select(compiled.trigger_scope, compiled.trigger_scope_key)
+    triggers = _matches(compiled, conv, per_rule, TRIGGER, trigger_turns or [], compiled.trigger_scope_key)
     excuses = per_rule.get((compiled.index, TRIGGER_UNLESS), ())
     if excuses:
         triggers = [m for m in triggers if not _excused(m, excuses)]
     if not triggers:
         return _outcome(compiled, NA, note="trigger not present")
-    scoped = conv.select(rule.scope)
+    scoped = conv.select(rule.scope, compiled.scope_key)
     if scoped is None:
         return _outcome(compiled, NA, note="no turn times")
-    responses = _matches(compiled, conv, per_rule, MAIN, scoped)
+    responses = _matches(compiled, conv, per_rule, MAIN, scoped, compiled.scope_key)
     answer_excuses = per_rule.get((compiled.index, UNLESS), ())
     if answer_excuses:  # "no le puedo ofrecer" is no offer: an answer inside an `unless` match does not count
         responses = [r for r in responses if not _excused(r, answer_excuses)]
@@ -365,7 +424,7 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
 
 def _repetition(compiled, conv, per_rule) -> RuleOutcome:
     rule = compiled.rule
-    turns = conv.select(rule.scope)
+    turns = conv.select(rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
     if rule.phrases:  # only turns holding one of the phrases (a request for data, say) are compared
@@ -415,24 +474,21 @@ def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
     `phrases`, only the sentences holding one of them (of the turns holding one); sentences holding
     an `unless` phrase are left out."""
     rule = compiled.rule
-    wanted, unwanted = _padded(rule.phrases), _padded(rule.unless)
     owners: list[int] = []  # the turn of each sentence
     texts: list[str] = []
     originals: list[str] = []
     for i in turns:
-        for folded, words, original in _sentences(conv.turns[i].text):
-            if words >= rule.min_words:
-                padded = f" {folded} "
-                if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
-                    continue
-                owners.append(i)
-                texts.append(folded)
-                originals.append(original)
+        for folded, original in _compared_sentences(compiled, conv.texts[i], conv.turns[i].text):
+            owners.append(i)
+            texts.append(folded)
+            originals.append(original)
     if len(set(owners)) < 2:
         return _outcome(compiled, NA, note="fewer than two turns to compare")
     evidence = []
     flagged: set[int] = set()
     for a, earlier in _similar_earlier(texts, rule.threshold):
+        if not earlier and rule.times > 1:
+            continue
         earlier_turns = sorted({owners[b] for b in earlier if owners[b] != owners[a]})
         if owners[a] in flagged or len(earlier_turns) + 1 < rule.times:
             continue
@@ -440,6 +496,24 @@ def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
         first = next(b for b in earlier if owners[b] == earlier_turns[0])
         evidence.append(conv.evidence(owners[a], match=f"≈ turn {owners[first] + 1}: {originals[first][:80]}"))
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
+
+
+def _compared_sentences(compiled, info: _TurnText, text: str) -> tuple[tuple[str, str], ...]:
+    """(folded, as written) of the sentences of a turn text that a `unit: sentence` rule compares;
+    remembered with the turn text's analysis."""
+    kept = info.sentences.get(compiled.index)
+    if kept is None:
+        rule = compiled.rule
+        wanted, unwanted = _padded(rule.phrases), _padded(rule.unless)
+        out = []
+        for folded, words, original in _sentences(text):
+            if words >= rule.min_words:
+                padded = f" {folded} "
+                if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
+                    continue
+                out.append((folded, original))
+        kept = info.sentences[compiled.index] = tuple(out)
+    return kept
 
 
 REPETITION_WINDOW = 64  # a request is compared with the 64 eligible turns before it, not all of them

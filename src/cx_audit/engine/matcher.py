@@ -1,6 +1,7 @@
 """One multi-pattern matcher for every phrase of a ruleset, built once and scanned once per conversation.
 
-Exact phrases go into one Aho-Corasick automaton (pyahocorasick) as " phrase " padded with spaces,
+Exact phrases go into one Aho-Corasick automaton (pyahocorasick, or the pure-Python matcher of
+automaton.py where it is missing) as " phrase " padded with spaces,
 and each turn (already folded) is scanned as " turn ", so a phrase matches whole words only and
 never across two turns. Overlapping matches are all reported ("no" and "no se preocupe" in the
 same place), which `unless` needs. A turn's hits depend on its text alone: they are remembered,
@@ -18,8 +19,9 @@ import bisect
 from itertools import accumulate
 from dataclasses import dataclass
 
-import ahocorasick
 from rapidfuzz.distance import Levenshtein
+
+from cx_audit.engine.automaton import new_automaton
 
 EXACT, LEGACY, LITERAL = -1, -2, -3  # in the automaton's values, instead of a fuzzy piece's offset
 
@@ -56,10 +58,13 @@ class PhraseMatcher:
     # the memo is emptied when full, so memory stays bounded whatever the input.
     MEMO_TURNS = 100_000
 
-    def __init__(self) -> None:
+    def __init__(self, automaton_factory=None) -> None:
+        """`automaton_factory`: the multi-string matcher to use (default: the backend in use, see
+        automaton.py); called again each time the pieces are chosen again."""
+        self._new_automaton = automaton_factory or new_automaton
         self._entries: list[_Entry] = []
         self._index: dict[tuple[str, int], int] = {}
-        self._automaton = ahocorasick.Automaton()
+        self._automaton = self._new_automaton()
         self._built = False
         # entry id -> [(piece, offset of the piece in " phrase ")]
         self._pieces: dict[int, list[tuple[str, int]]] = {}
@@ -113,7 +118,7 @@ class PhraseMatcher:
                 table.setdefault(piece, []).append((entry_id, offset))
             for piece in self._legacy.get(entry_id, ()):
                 table.setdefault(piece, []).append((entry_id, LEGACY))
-        automaton = ahocorasick.Automaton()
+        automaton = self._new_automaton()
         for key, values in table.items():
             automaton.add_word(key, (len(key), tuple(values)))
         if table:
