@@ -232,3 +232,19 @@ def test_rules_show_names_trigger_unless_and_each(cli):
     assert any(line.startswith("unless") and "no se preocupe" in line for line in lines)  # the trigger's
     code, out, _ = cli("rules", "show", "acknowledge-complaint", "-r", "en")
     assert code == 0 and "one answered trigger is enough" in out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "table"])
+def test_scoring_does_not_load_pandas(fmt):
+    # pandas 3 with pyarrow costs ~110 MB and ~0.3 s in every process that imports it (the main
+    # process and each worker); only the report formats (xlsx, html, --group-by, summarize) need it.
+    code = (
+        "import sys\n"
+        "from cx_audit.cli import main\n"
+        f"sys.argv = ['cx-audit', 'score', *{INPUTS!r}, '-r', {RULESET!r}, '-f', {fmt!r}, '--exit-zero']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print('pandas' in sys.modules, 'pyarrow' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False False"

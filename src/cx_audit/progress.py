@@ -16,8 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from cx_audit.errors import InputError
 from cx_audit.render.base import Renderer
-from cx_audit.report.aggregate import source_file
-from cx_audit.results import ConversationResult
+from cx_audit.results import ConversationResult, source_file
 from cx_audit.ruleset.model import Ruleset
 
 

@@ -5,11 +5,22 @@ Data flows one way: Transcript -> engine -> RuleOutcome -> scoring -> Conversati
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 PASS = "pass"
 FAIL = "fail"
 NA = "n/a"
+NONE = "(none)"  # a group key with no value, in reports
+_SOURCE_TAIL = re.compile(r"(?:#.*|:\d+)$")
+
+
+def source_file(source: str) -> str:
+    """The input file of a result's source (`calls.jsonl:12` and `x.json#3` -> the file).
+
+    Here rather than in report/aggregate.py, so that counting files (progress.py) does not load pandas.
+    """
+    return _SOURCE_TAIL.sub("", source or "") or NONE
 
 
 @dataclass(slots=True)

@@ -7,16 +7,13 @@ and the most failed rules (counted once per conversation). Records are result re
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
 import pandas as pd
 
-from cx_audit.results import ConversationResult
+from cx_audit.results import NONE, ConversationResult, source_file
 
 GROUP_KEYS = ("agent", "team", "queue", "date", "week", "source")
-NONE = "(none)"
-_SOURCE_TAIL = re.compile(r"(?:#.*|:\d+)$")
 
 
 def record_of(result: ConversationResult) -> dict[str, Any]:
@@ -33,11 +30,6 @@ def record_of(result: ConversationResult) -> dict[str, Any]:
         "failed_rules": list(dict.fromkeys(result.failed_rules)),
         "metadata": result.metadata,
     }
-
-
-def source_file(source: str) -> str:
-    """The input file of a result's source (`calls.jsonl:12` and `x.json#3` -> the file)."""
-    return _SOURCE_TAIL.sub("", source or "") or NONE
 
 
 def to_frame(records: Iterable[dict[str, Any]]) -> tuple[pd.DataFrame, list[str]]:
