@@ -11,7 +11,8 @@ import pytest
 
 from cx_audit.errors import InputError
 from cx_audit.inputs import InputStats, LoadOptions, read_inputs
-from cx_audit.inputs.labels import ROW_WINDOW
+from cx_audit.inputs import labels
+from cx_audit.inputs.labels import ROW_WINDOW, ClosedIds
 from cx_audit.model import Transcript
 
 
@@ -76,8 +77,11 @@ def test_an_error_comes_out_where_it_is_among_the_conversations(tmp_path, kind):
     assert len(items[0].turns) == 2 and stats.conversations == 2 and stats.errors == 1
 
 
+@pytest.mark.parametrize("packed", [False, True])
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])
-def test_a_row_later_than_the_window_is_a_located_error_and_the_counts_add_up(tmp_path, kind):
+def test_a_row_later_than_the_window_is_a_located_error_and_the_counts_add_up(tmp_path, kind, packed, monkeypatch):
+    if packed:  # yielded ids packed as hashes at once, as they are after CLOSED_RECENT conversations
+        monkeypatch.setattr(labels, "CLOSED_RECENT", 0)
     others = [(f"c{i:04d}", "agent", f"Hola {i}.") for i in range(ROW_WINDOW + 1)]
     rows = [("late", "agent", "Hola, soy Laura.")] + others + [("late", "customer", "¿Sigue ahí?"), ("c0000", "customer", "Adiós.")]
     items, stats = _read(_rows_file(tmp_path, kind, rows))
@@ -94,3 +98,15 @@ def test_a_row_later_than_the_window_is_a_located_error_and_the_counts_add_up(tm
     assert stats.conversations == len(transcripts) == ROW_WINDOW + 2
     assert stats.errors == len(errors) and len(items) == stats.conversations + stats.errors
     assert sum(len(t.turns) for t in transcripts) + len(errors) == len(rows)  # every row used or reported
+
+
+def test_yielded_ids_are_remembered_exactly_after_packing():
+    closed = ClosedIds(recent=100)
+    ids = [f"conv-{i}" for i in range(1000)] + ["ñandú", "\udcff-surrogate", ""]
+    for cid in ids:
+        closed.add(cid)
+    assert len(closed.packed) > 900 and len(closed) == len(ids)  # most are packed, none lost
+    assert list(closed.packed) == sorted(closed.packed)
+    assert all(cid in closed for cid in ids)
+    assert not any(f"conv-{i}" in closed for i in range(1000, 3000))
+    assert "conv-" not in closed and "ñandu" not in closed

@@ -11,12 +11,16 @@ that may arrive out of order (CSV rows, JSONL rows).
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import heapq
 import math
-from functools import lru_cache
 import re
 import unicodedata
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -312,6 +316,48 @@ class RowGroup:
 # --- streaming rows out in document order ------------------------------------------------------
 
 ROW_WINDOW = 1000  # conversations assembled from rows kept open at once
+CLOSED_RECENT = 65536  # ids of yielded conversations kept as strings before they are packed
+
+
+def _id_hash(conversation_id: str) -> int:
+    """A 64-bit hash of an id, the same on every platform (hash() is 32-bit on 32-bit Pythons)."""
+    digest = hashlib.blake2b(conversation_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+class ClosedIds:
+    """The ids of the conversations a RowStream has yielded, in bounded-growth memory.
+
+    The newest `recent` are kept as strings (~90 bytes each); older ones are packed as 64-bit
+    hashes into one sorted array (8 bytes each), so a file of a million conversations costs ~8 MB
+    here instead of ~90. Two ids would have to share a hash for a row to be taken for a late one
+    (about 3 in 100 million for a file of a million conversations); it would then be reported
+    as a late row, never merged into the wrong conversation.
+    """
+
+    def __init__(self, recent: int | None = None):
+        self.limit = CLOSED_RECENT if recent is None else recent
+        self.recent: set[str] = set()
+        self.packed = array("q")  # sorted hashes
+
+    def add(self, conversation_id: str) -> None:
+        self.recent.add(conversation_id)
+        if len(self.recent) > self.limit:
+            new = sorted(_id_hash(c) for c in self.recent)
+            self.packed = array("q", heapq.merge(self.packed, new))
+            self.recent.clear()
+
+    def __contains__(self, conversation_id: str) -> bool:
+        if conversation_id in self.recent:
+            return True
+        if not self.packed:
+            return False
+        wanted = _id_hash(conversation_id)
+        i = bisect.bisect_left(self.packed, wanted)
+        return i < len(self.packed) and self.packed[i] == wanted
+
+    def __len__(self) -> int:
+        return len(self.recent) + len(self.packed)
 
 
 class RowStream:
@@ -330,7 +376,7 @@ class RowStream:
         self.options = options
         self.window = window
         self.groups: dict[str, RowGroup] = {}  # open, in order of their first line
-        self.closed: set[str] = set()
+        self.closed = ClosedIds()
         self.pending: deque[tuple[int, int, Any]] = deque()  # (line, kind, item), lines ascending
 
     def group(self, conversation_id: str, source: str, line: int) -> RowGroup | None:
