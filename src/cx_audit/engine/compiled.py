@@ -456,10 +456,11 @@ def _padded(phrases: tuple[str, ...]) -> tuple[str, ...]:
 _SENTENCE_END = re.compile(r"[.?!;¿¡\n]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _sentences(text: str) -> tuple[tuple[str, int, str], ...]:
     """(folded sentence, its word count, the sentence as written) for each sentence of a turn
-    text; remembered, as scripted and short turns come back again and again."""
+    text; remembered, as scripted and short turns come back again and again. 4,096 texts: as
+    fast as 65,536 on bench/data/es-20000 (29.2 s against 30.8) for 82 MB peak RSS against 134."""
     out = []
     for piece in _SENTENCE_END.split(text):
         folded = fold(piece)
