@@ -20,8 +20,8 @@ import unicodedata
 from array import array
 from collections import deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterator
 
 from cx_audit.errors import InputError
