@@ -14,8 +14,8 @@ characters beyond it (most emoji) pass through both unchanged.
 from __future__ import annotations
 
 import re
-from itertools import islice
 import unicodedata
+from itertools import islice
 
 _TABLE_LIMIT = 0x10000  # the Basic Multilingual Plane: fullwidth letters, ligatures, U+3000 included
 
@@ -110,22 +110,20 @@ _WORD_RUN = re.compile("[^" + re.escape(_SEPARATORS) + "]+")
 _FOLDS_AWAY = re.compile("[" + re.escape("".join(chr(c) for c, v in _WORDS_ONLY.items() if v == "") + "\u3000") + "]")
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans in `text` of the words that `fold(text)` keeps, in order."""
-    if _FOLDS_AWAY.search(text) is None:
-        return [m.span() for m in _WORD_RUN.finditer(text)]
-    return [m.span() for m in _WORD_RUN.finditer(text) if fold(m.group())]
+def word_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """Character spans in `text` of the words that `fold(text)` keeps, in order; only the first
+    `limit` when given (the words after them are then not looked at)."""
+    runs = _WORD_RUN.finditer(text)
+    if _FOLDS_AWAY.search(text) is not None:
+        runs = (m for m in runs if fold(m.group()))
+    return [m.span() for m in islice(runs, limit)]
 
 
 def original_words(text: str, folded: str, start: int, end: int) -> str:
     """The words of `text` behind the folded span `folded[start:end]` (evidence for a match)."""
     first = folded.count(" ", 0, start)
     last = first + folded.count(" ", start, end)
-    # Only the spans up to the last word are needed: the words after it are not looked at.
-    runs = _WORD_RUN.finditer(text)
-    if _FOLDS_AWAY.search(text) is not None:
-        runs = (m for m in runs if fold(m.group()))
-    spans = [m.span() for m in islice(runs, last + 1)]
+    spans = word_spans(text, last + 1)  # only up to the last word of the span
     if not spans:
         return folded[start:end]
     first = min(first, len(spans) - 1)
