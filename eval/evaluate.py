@@ -2,11 +2,14 @@
 
     .venv/bin/python eval/evaluate.py                      # every labelled set under eval/
     .venv/bin/python eval/evaluate.py eval/holdout -f json
+    .venv/bin/python eval/evaluate.py eval/holdout3 --labels eval/holdout3/labels-second.csv
 
 A set is a folder with `conversations/` (transcripts in any format cx-audit reads) and
 `labels.csv` (`conversation_id` and one column per category id: pass, fail, or blank where the
 category does not apply). Each conversation is scored with `--lang auto` over the built-in es and
 en rulesets (or `-r`), and each labelled category is compared with the tool's verdict.
+`--labels` (with one set) compares with another reading of the same conversations instead: a
+second labeller's, or the consensus `agreement.py --consensus` writes.
 
 "fail" is the positive class: precision is the share of the tool's fails a human also failed,
 recall the share of the human fails the tool caught. A category the tool found nothing to judge
@@ -41,7 +44,7 @@ def find_sets(root: str) -> list[str]:
     ) + ([root] if os.path.isfile(os.path.join(root, "labels.csv")) else [])
 
 
-def evaluate(folder: str, rulesets: list[str]) -> dict:
+def evaluate(folder: str, rulesets: list[str], labels_path: str | None = None) -> dict:
     scorer = Scorer(project_rulesets(rulesets, lang_auto=True), lang_auto=True)
     records = []
     errors = []
@@ -55,9 +58,9 @@ def evaluate(folder: str, rulesets: list[str]) -> dict:
                 if verdict["passed"] is None:  # n/a: the tool raised nothing
                     verdict["passed"] = True
             records.append(record)
-    labels, columns = read_labels(os.path.join(folder, "labels.csv"))
+    labels, columns = read_labels(labels_path or os.path.join(folder, "labels.csv"))
     report = calibrate(records, labels, [c for c in columns if c != "overall"], top=8)
-    report["set"] = os.path.relpath(folder)
+    report["set"] = os.path.relpath(folder) + (f" ({os.path.relpath(labels_path)})" if labels_path else "")
     report["input_errors"] = errors
     return report
 
@@ -90,10 +93,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sets", nargs="*", help="labelled set folders (default: every set under eval/)")
     parser.add_argument("-r", "--ruleset", action="append", default=[], help="ruleset name or file (default: es and en)")
+    parser.add_argument("--labels", metavar="CSV", help="compare with these labels instead of the set's labels.csv (one set only)")
     parser.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown")
     args = parser.parse_args()
     folders = args.sets or find_sets(HERE)
-    reports = [evaluate(folder, args.ruleset) for folder in folders]
+    if args.labels and len(folders) != 1:
+        parser.error("--labels needs exactly one set")
+    reports = [evaluate(folder, args.ruleset, args.labels) for folder in folders]
     if args.format == "json":
         print(json.dumps(reports, ensure_ascii=False, indent=1))
     else:

@@ -1,0 +1,81 @@
+"""The evaluation scripts under eval/: the figures the README's quality tables come from."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = "conversation_id,empathy,ownership,saying-no,listening,promises,escalation\n"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def write(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_agreement_counts_a_fail_against_a_blank_as_a_dispute_and_a_pass_against_a_blank_as_agreement(tmp_path):
+    first = write(tmp_path / "a.csv", [
+        "c1,fail,pass,,pass,,",
+        "c2,pass,pass,fail,fail,,",
+        "c3,pass,,,pass,pass,fail",
+        "c4,fail,fail,,pass,,",
+    ])
+    second = write(tmp_path / "b.csv", [
+        "c1,fail,,,pass,,",          # ownership pass against blank: agreement
+        "c2,pass,pass,,pass,,",      # saying-no fail against blank, listening fail against pass: disputes
+        "c3,pass,,,pass,pass,fail",
+        "c4,pass,fail,,pass,,",      # empathy: dispute
+        "c5,pass,pass,,pass,,",      # only in the second file
+    ])
+    out = tmp_path / "consensus.csv"
+    done = run("eval/agreement.py", str(first), str(second), "-f", "json", "--consensus", str(out))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    cats = {r["category"]: r for r in report["categories"]}
+    assert report["conversations"] == 4 and report["only_in_second"] == ["c5"]
+    assert (cats["empathy"]["compared"], cats["empathy"]["agreement"], cats["empathy"]["disputed"]) == (4, 0.75, ["c4"])
+    assert (cats["ownership"]["compared"], cats["ownership"]["agreement"]) == (3, 1.0)
+    assert (cats["saying-no"]["first_only"], cats["saying-no"]["disputed"]) == (1, ["c2"])
+    assert cats["listening"]["first_only"] == 1 and cats["listening"]["agreement"] == 0.75
+    assert cats["promises"]["compared"] == 1 and cats["escalation"]["both_fail"] == 1
+    assert report["all_categories"]["compared"] == 4 + 3 + 1 + 4 + 1 + 1
+    rows = {r["conversation_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert list(rows) == ["c1", "c2", "c3", "c4"]
+    assert rows["c4"]["empathy"] == "" and rows["c4"]["ownership"] == "fail"   # disputed -> blank
+    assert rows["c2"]["saying-no"] == "" and rows["c2"]["listening"] == ""
+    assert rows["c1"]["ownership"] == "pass" and rows["c1"]["empathy"] == "fail"
+    assert rows["c3"]["saying-no"] == ""                                       # neither labelled
+
+
+def test_agreement_rejects_a_bad_label_naming_file_and_line(tmp_path):
+    first = write(tmp_path / "a.csv", ["c1,fail,pass,,pass,,"])
+    second = write(tmp_path / "b.csv", ["c1,maybe,pass,,pass,,"])
+    done = run("eval/agreement.py", str(first), str(second))
+    assert done.returncode == 2 and f"{second}:2" in done.stderr and "maybe" in done.stderr
+
+
+def test_evaluate_compares_the_tool_with_other_labels_when_given(tmp_path):
+    conversations = tmp_path / "set" / "conversations"
+    conversations.mkdir(parents=True)
+    (conversations / "x1.txt").write_text(
+        "Agente: Buenos días, le atiende Laura.\n"
+        "Cliente: Quiero devolver el pedido.\n"
+        "Agente: No se puede. Es lo que hay.\n", encoding="utf-8")
+    write(tmp_path / "set" / "labels.csv", ["x1,,,fail,,,"])
+    other = write(tmp_path / "other.csv", ["x1,,,pass,,,"])
+    own = run("eval/evaluate.py", str(tmp_path / "set"), "-f", "json")
+    against_other = run("eval/evaluate.py", str(tmp_path / "set"), "--labels", str(other), "-f", "json")
+    saying_no = next(c for c in json.loads(own.stdout)[0]["categories"] if c["category"] == "saying-no")
+    assert (saying_no["tp"], saying_no["agreement"]) == (1, 1.0) and own.returncode == 0
+    saying_no = next(c for c in json.loads(against_other.stdout)[0]["categories"] if c["category"] == "saying-no")
+    assert (saying_no["fp"], saying_no["agreement"]) == (1, 0.0) and against_other.returncode == 1
+    two_sets = run("eval/evaluate.py", str(tmp_path / "set"), str(tmp_path / "set"), "--labels", str(other))
+    assert two_sets.returncode == 2 and "exactly one set" in two_sets.stderr
