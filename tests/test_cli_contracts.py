@@ -180,6 +180,27 @@ def test_stdin_is_read_with_dash():
     assert "flat-refusal" in [f["rule"] for f in result["findings"] if f["status"] == "fail"]
 
 
+def _wait_until_idle(pid: int, timeout: float = 60.0) -> None:
+    """Block until the process sleeps with its CPU time unchanged for a second: started and
+    blocked (on stdin, here), however slowly a loaded machine got it there. Without /proc, wait 2 s."""
+    import time
+
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        time.sleep(2.0)
+        return
+    deadline, last, still = time.monotonic() + timeout, None, 0
+    while time.monotonic() < deadline:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        state, cpu = fields[0], int(fields[11]) + int(fields[12])  # utime + stime
+        still = still + 1 if state == "S" and cpu == last else 0
+        if still >= 5:
+            return
+        last = cpu
+        time.sleep(0.2)
+    raise AssertionError(f"process {pid} never went idle")
+
+
 def test_ctrl_c_exits_130():
     import signal
     import time
@@ -188,7 +209,7 @@ def test_ctrl_c_exits_130():
         [sys.executable, "-m", "cx_audit", "score", "-", "-r", RULESET],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
     )
-    time.sleep(2.0)  # it is now waiting for stdin
+    _wait_until_idle(proc.pid)  # it is now waiting for stdin, its handlers in place
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
