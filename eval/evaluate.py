@@ -60,12 +60,34 @@ def evaluate(folder: str, rulesets: list[str], labels_path: str | None = None) -
             records.append(record)
     labels, columns = read_labels(labels_path or os.path.join(folder, "labels.csv"))
     report = calibrate(records, labels, [c for c in columns if c != "overall"], top=8)
+    report["disagreements"] = disagreements(records, labels, [c for c in columns if c != "overall"])
     report["set"] = os.path.relpath(folder) + (f" ({os.path.relpath(labels_path)})" if labels_path else "")
     report["input_errors"] = errors
     return report
 
 
-def table(report: dict) -> str:
+def disagreements(records: list[dict], labels: dict, columns: list[str]) -> dict[str, dict[str, list[str]]]:
+    """{category: {"false_alarms": [ids], "misses": [ids]}}: which conversations to read when tuning
+    on a development set (never on a blind one: reading them would make it a development set)."""
+    by_id = {r["conversation_id"]: r for r in records}
+    out: dict[str, dict[str, list[str]]] = {}
+    for column in columns:
+        fa, miss = [], []
+        for cid, verdicts in labels.items():
+            human = verdicts.get(column)
+            verdict = (by_id.get(cid) or {}).get("categories", {}).get(column)
+            if human is None or not verdict or verdict["passed"] is None:
+                continue
+            tool = not verdict["passed"]
+            if tool and not human:
+                fa.append(cid)
+            elif human and not tool:
+                miss.append(cid)
+        out[column] = {"false_alarms": fa, "misses": miss}
+    return out
+
+
+def table(report: dict, list_ids: bool = False) -> str:
     lines = [
         f"**{report['set']}**: {report['matched']} of {report['labelled_conversations']} labelled conversations scored",
         "",
@@ -84,6 +106,10 @@ def table(report: dict) -> str:
     if report["rules"]:
         lines += ["", "Rules behind most disagreements: " + ", ".join(
             f"{r['rule']} ({r['false_alarms']} false alarms, {r['misses']} misses)" for r in report["rules"][:5])]
+    if list_ids:
+        lines += ["", "Disagreements by conversation:"] + [
+            f"- {category}: false alarms {', '.join(d['false_alarms']) or '-'}; misses {', '.join(d['misses']) or '-'}"
+            for category, d in report["disagreements"].items() if d["false_alarms"] or d["misses"]]
     if report["not_in_results"] or report["input_errors"]:
         lines += ["", f"Not scored: {', '.join(report['not_in_results'])} {'; '.join(report['input_errors'])}"]
     return "\n".join(lines)
@@ -94,6 +120,7 @@ def main() -> int:
     parser.add_argument("sets", nargs="*", help="labelled set folders (default: every set under eval/)")
     parser.add_argument("-r", "--ruleset", action="append", default=[], help="ruleset name or file (default: es and en)")
     parser.add_argument("--labels", metavar="CSV", help="compare with these labels instead of the set's labels.csv (one set only)")
+    parser.add_argument("--list", action="store_true", help="list the conversations behind each category's false alarms and misses (development sets only)")
     parser.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown")
     args = parser.parse_args()
     folders = args.sets or find_sets(HERE)
@@ -103,7 +130,7 @@ def main() -> int:
     if args.format == "json":
         print(json.dumps(reports, ensure_ascii=False, indent=1))
     else:
-        print("\n\n".join(table(r) for r in reports))
+        print("\n\n".join(table(r, args.list) for r in reports))
     below = [(r["set"], c["category"]) for r in reports for c in r["categories"] if c["agreement"] is not None and c["agreement"] < TARGET]
     if below:
         print(f"\nbelow the {TARGET:.2f} accuracy target: " + ", ".join(f"{s}:{c}" for s, c in below), file=sys.stderr)

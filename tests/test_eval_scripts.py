@@ -77,5 +77,8 @@ def test_evaluate_compares_the_tool_with_other_labels_when_given(tmp_path):
     assert (saying_no["tp"], saying_no["agreement"]) == (1, 1.0) and own.returncode == 0
     saying_no = next(c for c in json.loads(against_other.stdout)[0]["categories"] if c["category"] == "saying-no")
     assert (saying_no["fp"], saying_no["agreement"]) == (1, 0.0) and against_other.returncode == 1
+    assert json.loads(against_other.stdout)[0]["disagreements"]["saying-no"] == {"false_alarms": ["x1"], "misses": []}
+    listed = run("eval/evaluate.py", str(tmp_path / "set"), "--labels", str(other), "--list")
+    assert "- saying-no: false alarms x1; misses -" in listed.stdout
     two_sets = run("eval/evaluate.py", str(tmp_path / "set"), str(tmp_path / "set"), "--labels", str(other))
     assert two_sets.returncode == 2 and "exactly one set" in two_sets.stderr
