@@ -163,3 +163,12 @@ def test_bad_exact_phrase_entries_are_located():
         "team.yaml:15:18: rule 'flat-refusal': phrases: '@refusals' names a list; mark the list's own entries exact instead",
         "team.yaml:16:21: unknown key 'exactly' in rule 'flat-refusal': phrases entry; did you mean 'exact'?",
     ]
+
+
+def test_a_written_zero_takes_effect_rather_than_the_default():
+    repeats = HEADER + RULE.replace("flat-refusal", "asked-again").replace("kind: forbid", "kind: repetition") + "    threshold: 0\n"
+    assert parse_ruleset(repeats, "team.yaml").rules[0].threshold == 0
+    quick = HEADER + RULE.replace("kind: forbid", "kind: metric") + "    metric: quick_replies_to_long_turns\n    seconds: 0\n    max: 0\n"
+    assert parse_ruleset(quick, "team.yaml").rules[0].seconds == 0
+    unset = HEADER + RULE.replace("flat-refusal", "asked-again").replace("kind: forbid", "kind: repetition")
+    assert parse_ruleset(unset, "team.yaml").rules[0].threshold == 85

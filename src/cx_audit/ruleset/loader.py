@@ -461,11 +461,11 @@ class _Builder:
         if "trigger" in f:
             rule.trigger = self.trigger(f["trigger"][1], label, lists)
         if "threshold" in f:
-            rule.threshold = float(self.number(f["threshold"][1], f"{label}: threshold", 0, 100) or 85)
+            rule.threshold = float(_given(self.number(f["threshold"][1], f"{label}: threshold", 0, 100), 85))
         if "times" in f:
-            rule.times = int(self.number(f["times"][1], f"{label}: times", 2, integer=True) or 2)
+            rule.times = int(_given(self.number(f["times"][1], f"{label}: times", 2, integer=True), 2))
         if "min_words" in f:
-            rule.min_words = int(self.number(f["min_words"][1], f"{label}: min_words", 1, integer=True) or 4)
+            rule.min_words = int(_given(self.number(f["min_words"][1], f"{label}: min_words", 1, integer=True), 4))
         if "unit" in f:
             rule.unit = self.choice(f["unit"][1], f"{label}: unit", REPETITION_UNITS) or "turn"
         if "metric" in f:
@@ -475,9 +475,9 @@ class _Builder:
         if "min" in f:
             rule.min = self.number(f["min"][1], f"{label}: min")
         if "seconds" in f:
-            rule.seconds = float(self.number(f["seconds"][1], f"{label}: seconds", 0) or 3.0)
+            rule.seconds = float(_given(self.number(f["seconds"][1], f"{label}: seconds", 0), 3.0))
         if "words" in f:
-            rule.words = int(self.number(f["words"][1], f"{label}: words", 1, integer=True) or 25)
+            rule.words = int(_given(self.number(f["words"][1], f"{label}: words", 1, integer=True), 25))
 
     def scope(self, node: Node, label: str, default_speaker: tuple[str, ...]) -> Scope:
         f = self.mapping(node, SCOPE_KEYS, f"{label}: scope")
@@ -635,6 +635,12 @@ class _Builder:
         # Name the culprit: the first group followed by a quantifier, as the user wrote it.
         match = re.search(r"\((?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\]|\\.)*\)\{\d*,\d*\}", pattern)
         return f"'{match.group(0)}'" if match else f"'{pattern}'"
+
+
+def _given(value: float | None, default: float) -> float:
+    """The author's number, or the default where it was missing or wrong (and reported): a
+    written 0 is a value, not a missing one (`threshold: 0`, `seconds: 0`)."""
+    return default if value is None else value
 
 
 def _keys(node: Node) -> list[str]:
