@@ -170,7 +170,7 @@ def test_unknown_unit_is_located_with_a_suggestion():
     ("and the technician left the cables --", "fail"),
     ("and now they're saying I have to —", "fail"),
     ("and I don't know if -", "fail"),
-    ("and the cables were...", "fail"),
+    ("and the cables were...", "pass"),  # trailing off: without times an ellipsis is no cut-off
     ("and that's all I know.", "pass"),
     ("is that right?", "pass"),
     ("well-known", "pass"),
@@ -181,7 +181,7 @@ def test_cut_off_marks_in_an_untimed_call(ending, expected):
 
 
 def test_a_chat_message_arrives_whole():
-    turns = (("agent", "Hello."), ("customer", "so my transfer got rejected because..."), ("agent", "Let me check."))
+    turns = (("agent", "Hello."), ("customer", "so my transfer got rejected because --"), ("agent", "Let me check."))
     assert outcome(CUT_OFFS, conv(*turns, channel="chat"), "talked-over").status == "pass"
     assert outcome(CUT_OFFS, conv(*turns, channel="voice"), "talked-over").status == "fail"
 

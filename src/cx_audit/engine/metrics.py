@@ -72,9 +72,11 @@ WRITTEN_CHANNELS = ("chat", "email", "social")
 
 def cut_offs(tr: Transcript, rule: Rule) -> float | None:
     """Customer turns the next agent turn cut off. With times: the agent started at least
-    `seconds` before the customer turn ended. Marked in the text (any transcript but a written
-    channel's): the customer turn ends mid-sentence with a dash (—, –, --, -), or with an ellipsis
-    the agent did not wait out (no times, or the agent started before the customer turn ended)."""
+    `seconds` before the customer turn ended, or before the end of a turn that trails off in an
+    ellipsis. Marked in the text (any transcript but a written channel's): the customer turn ends
+    mid-sentence with a dash (—, –, --, -), the transcriber's mark for a broken-off turn. Without
+    times a trailing ellipsis is the speaker trailing off, not a cut-off: it counted as one until
+    version 4's development batches, where it raised two false alarms and caught nothing."""
     if tr.channel in WRITTEN_CHANNELS:
         return 0.0
     count = 0
@@ -85,7 +87,7 @@ def cut_offs(tr: Transcript, rule: Rule) -> float | None:
         overlap = timed and prev.end - cur.start >= rule.seconds  # type: ignore[operator]
         text = prev.text.rstrip()
         dash = bool(_DASH_END.search(text))
-        ellipsis = bool(_ELLIPSIS_END.search(text)) and (not timed or cur.start < prev.end)  # type: ignore[operator]
+        ellipsis = timed and bool(_ELLIPSIS_END.search(text)) and cur.start < prev.end  # type: ignore[operator]
         if overlap or dash or ellipsis:
             count += 1
     return float(count)
