@@ -75,8 +75,7 @@ def cut_offs(tr: Transcript, rule: Rule) -> float | None:
     `seconds` before the customer turn ended, or before the end of a turn that trails off in an
     ellipsis. Marked in the text (any transcript but a written channel's): the customer turn ends
     mid-sentence with a dash (—, –, --, -), the transcriber's mark for a broken-off turn. Without
-    times a trailing ellipsis is the speaker trailing off, not a cut-off: it counted as one until
-    version 4's development batches, where it raised two false alarms and caught nothing."""
+    times a trailing ellipsis is the speaker trailing off, not a cut-off."""
     if tr.channel in WRITTEN_CHANNELS:
         return 0.0
     count = 0
