@@ -172,3 +172,13 @@ def test_a_written_zero_takes_effect_rather_than_the_default():
     assert parse_ruleset(quick, "team.yaml").rules[0].seconds == 0
     unset = HEADER + RULE.replace("flat-refusal", "asked-again").replace("kind: forbid", "kind: repetition")
     assert parse_ruleset(unset, "team.yaml").rules[0].threshold == 85
+
+
+def test_a_regex_list_shared_through_a_yaml_anchor_takes_effect_in_each_rule():
+    shared = HEADER + RULE + "    regex: &declines ['\\bno se puede\\b']\n" + RULE.replace("flat-refusal", "decline-again") + "    regex: *declines\n"
+    rs = parse_ruleset(textwrap.dedent(shared), "team.yaml")
+    assert [r.regex for r in rs.rules] == [("\\bno se puede\\b",), ("\\bno se puede\\b",)]
+    broken = shared.replace("\\bno se puede\\b", "(abc")
+    assert problems(broken) == [  # located where the list is written, once per rule that uses it
+        f"team.yaml:12:24: rule '{rule}': regex: the regex does not compile: missing ), unterminated subpattern"
+        for rule in ("decline-again", "flat-refusal")]
