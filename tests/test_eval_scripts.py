@@ -108,3 +108,23 @@ def test_lexicon_scores_each_reply_against_its_behaviour_and_keeps_the_test_half
     assert "t5 refusal: false alarm (" in listed.stdout and "t2" not in listed.stdout
     refused = run("eval/lexicon.py", str(lexicon), "--list")
     assert refused.returncode == 2 and "only the dev half" in refused.stderr
+
+
+def test_twitter_probe_writes_one_transcript_per_conversation_and_names_a_bad_record(tmp_path):
+    records = [
+        {"dialogHeader": {"company": "AcmeCare"},
+         "dialogContent": [{"client": "ann", "message": "@AcmeCare my parcel never came\nplease help"},
+                           {"agent": "AcmeCare", "message": "@ann Sorry to hear that! Which order?"}],
+         "agentURL": {"url_utterance": "@ann Here's how to claim: https://acme.example/claim"}},
+        {"dialogContent": []},                                    # no header: not a conversation record
+    ]
+    source = tmp_path / "dev.json"
+    source.write_text(json.dumps(records), encoding="utf-8")
+    done = run("eval/twitter_probe.py", str(source), "-o", str(tmp_path / "out"))
+    assert done.returncode == 0 and f"{source}#1: not a conversation record" in done.stderr
+    assert "1 transcripts written" in done.stderr
+    assert (tmp_path / "out" / "dev-0000-AcmeCare.txt").read_text(encoding="utf-8") == (
+        "# channel: chat\n# language: en\n"
+        "Customer: my parcel never came please help\n"
+        "Agent: Sorry to hear that! Which order?\n"
+        "Agent: Here's how to claim: https://acme.example/claim\n")
