@@ -182,6 +182,30 @@ def test_an_unknown_rule_exits_2(cli, project):
     assert "1 error" in out
 
 
+def test_an_annotation_on_a_turn_where_the_rule_never_reports_is_an_error(cli, project):
+    # 'acknowledge' reports at the customer's unanswered complaint, 'calm-down' at agent turns:
+    # an 'ok' before the agent's answer, or before a customer turn, could never fail, so it proves nothing.
+    write(project / "fixtures" / "core-test" / "vacuous.txt", (
+        "Agente: Buenos días, le atiende Marta.\n"
+        "Cliente: Estoy harto, es la tercera vez.\n"
+        "# ok: acknowledge\n"
+        "Agente: Lamento mucho lo ocurrido.\n"
+        "# ok: calm-down\n"
+        "Cliente: Gracias.\n"))
+    code, out, err = cli("rules", "test", str(project / "core.yaml"))
+    assert code == 2, out + err
+    assert ("vacuous.txt:4: error: '# ok: acknowledge' stands before a turn of the agent, but acknowledge reports at "
+            "customer turns: it can never hold or fail here; annotate the customer turn, or use '# expect:'") in err
+    assert "vacuous.txt:6: error: '# ok: calm-down' stands before a turn of the customer" in err
+    write(project / "fixtures" / "core-test" / "vacuous.txt", (
+        "Agente: Buenos días, le atiende Marta.\n"
+        "# ok: acknowledge\n"
+        "Cliente: Estoy harto, es la tercera vez.\n"
+        "Agente: Lamento mucho lo ocurrido.\n"))
+    code, out, err = cli("rules", "test", str(project / "core.yaml"))
+    assert code == 0, out + err
+
+
 def test_an_unknown_rule_in_expect_exits_2(cli, project):
     write(project / "fixtures" / "core-test" / "typo.txt", "# expect: no-such-rule fail\nAgente: Hola.\nCliente: Hola.\n")
     code, out, err = cli("rules", "test", str(project / "core.yaml"))
@@ -233,10 +257,12 @@ def test_annotations_follow_merged_turns_and_continuation_lines(project):
     )
     rs = load_ruleset(str(project / "core.yaml"))
     result = run_fixture(read_fixture(str(fixture)), rs)
-    # "Déjeme ver." and "Eso no se puede." are one merged agent turn (turn 3), so the `ok` fails
+    # "Déjeme ver." and "Eso no se puede." are one merged agent turn (turn 3), so the `ok` fails;
+    # the `ruleid` before the customer's line can never fail there (calm-down reports agent turns)
     assert [str(p).split(": ", 1)[1] for p in result.problems] == [
         "unexpected: flat-refusal failed at this turn (matched 'no se puede')",
-        "missed: calm-down should fail at this turn; it failed at line 12",
+        "error: '# ruleid: calm-down' stands before a turn of the customer, but calm-down reports at agent turns: "
+        "it can never fail here; annotate the agent turn, or use '# expect:'",
     ]
     assert [p.line for p in result.problems] == [6, 11]
 

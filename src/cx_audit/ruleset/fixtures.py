@@ -391,6 +391,7 @@ def run_fixture(fixture: Fixture, ruleset: Ruleset, scorer=None) -> FixtureResul
         result.errors.append(Problem(ERROR, fixture.name, None, "no annotations (# ruleid:, # ok:, # expect:); it proves nothing"))
         return result
     transcript = transcripts[0]
+    rules = {rule.id: rule for rule in ruleset.rules}
     scorer = scorer or Scorer([ruleset])
     (scored,) = scorer.score(transcript)
     outcomes = {o.rule: o for o in scored.outcomes}
@@ -425,6 +426,14 @@ def run_fixture(fixture: Fixture, ruleset: Ruleset, scorer=None) -> FixtureResul
         if turn is None:
             result.errors.append(Problem(ERROR, fixture.name, note.target, f"'# {note.kind}: {note.rule}' stands before a turn with no text"))
             continue
+        speakers = _reporting_speakers(rules.get(note.rule))
+        role = transcript.turns[turn - 1].role
+        if speakers and role not in speakers:
+            result.errors.append(Problem(ERROR, fixture.name, note.target, (
+                f"'# {note.kind}: {note.rule}' stands before a turn of the {role}, but {note.rule} reports at "
+                f"{' or '.join(speakers)} turns: it can never {'fail' if note.kind == RULEID else 'hold or fail'} here; "
+                f"annotate the {' or '.join(speakers)} turn, or use '# expect:'")))
+            continue
         failed_here = [e for e in (outcome.evidence if outcome and outcome.status == FAIL else []) if e.turn == turn]
         if note.kind == RULEID and not failed_here:
             result.missed.append(Problem(MISSED, fixture.name, note.target, f"{note.rule} should fail at this turn; {where(outcome)}"))
@@ -432,6 +441,20 @@ def run_fixture(fixture: Fixture, ruleset: Ruleset, scorer=None) -> FixtureResul
             match = failed_here[0].match
             result.unexpected.append(Problem(UNEXPECTED, fixture.name, note.target, f"{note.rule} failed at this turn" + (f" (matched '{match}')" if match else "")))
     return result
+
+
+def _reporting_speakers(rule) -> tuple[str, ...]:
+    """The speakers at whose turns a rule's failures are reported, where that is fixed by its kind:
+    a forbid rule and a respond rule expecting an absent answer report the turns they match (the
+    rule's scope), a respond rule expecting an answer reports the trigger turns left unanswered.
+    Empty for kinds whose evidence depends on the text or timing (no check is made)."""
+    if rule is None:
+        return ()
+    if rule.kind == "forbid" or (rule.kind == "respond" and rule.expect == "absent"):
+        return tuple(rule.scope.speakers)
+    if rule.kind == "respond" and rule.trigger is not None:
+        return tuple(rule.trigger.speakers)
+    return ()
 
 
 def run_fixtures(ruleset: Ruleset, fixtures: list[Fixture], folder: str = "") -> RulesetResult:
