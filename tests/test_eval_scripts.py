@@ -84,6 +84,33 @@ def test_evaluate_compares_the_tool_with_other_labels_when_given(tmp_path):
     assert two_sets.returncode == 2 and "exactly one set" in two_sets.stderr
 
 
+def test_lexicon_scores_each_reply_against_its_behaviour_and_keeps_the_test_half_unread(tmp_path):
+    lexicon = tmp_path / "es-t.tsv"
+    lexicon.write_text(
+        "t1\trefusal\tbreach\tQuiero devolver el pedido.\tNo se puede. Es lo que hay.\n"
+        "t2\trefusal\tfine\tQuiero devolver el pedido.\tNo se preocupe, lo devuelvo yo ahora mismo.\n"
+        "t3\tblame\tbreach\tNo me ha llegado el pedido.\tEso le pasa por no leer las condiciones.\n"
+        "t4\trefusal\tfine\tQuiero devolver el pedido.\tNo podemos devolverlo porque pasaron 60 días, pero lo que sí puedo hacer es cambiárselo por otro.\n"
+        "t5\trefusal\tfine\tQuiero devolver el pedido.\tNo se puede.\n"       # labelled fine, the tool fails it
+        "t6\tbogus\tfine\ta\tb\n"
+        "t7\trefusal\tbreach\tonly four fields\n", encoding="utf-8")
+    done = run("eval/lexicon.py", str(lexicon), "-f", "json")
+    assert done.returncode == 1
+    assert "es-t.tsv:6: unknown behaviour 'bogus'" in done.stderr
+    assert "es-t.tsv:7: expected 5 tab-separated fields, found 4" in done.stderr
+    assert "5 entries measured, 2 lines rejected" in done.stderr
+    rows = {(s["language"], s["behaviour"]): s for s in json.loads(done.stdout)["summary"]}
+    assert (rows["es", "refusal"]["caught"], rows["es", "refusal"]["breaches"]) == (1, 1)
+    assert (rows["es", "refusal"]["held"], rows["es", "refusal"]["fines"]) == (2, 3)   # t4: the category passes on the credit it earns
+    assert rows["es", "blame"]["caught"] == 1 and rows["es", "all"]["entries"] == 5
+    dev = json.loads(run("eval/lexicon.py", str(lexicon), "--half", "dev", "-f", "json").stdout)
+    assert dev["summary"][-1]["entries"] == 3                         # t1, t3, t5: odd ids
+    listed = run("eval/lexicon.py", str(lexicon), "--half", "dev", "--list")
+    assert "t5 refusal: false alarm (" in listed.stdout and "t2" not in listed.stdout
+    refused = run("eval/lexicon.py", str(lexicon), "--list")
+    assert refused.returncode == 2 and "only the dev half" in refused.stderr
+
+
 def test_twitter_probe_writes_one_transcript_per_conversation_and_names_a_bad_record(tmp_path):
     records = [
         {"dialogHeader": {"company": "AcmeCare"},
