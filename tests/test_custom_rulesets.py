@@ -115,6 +115,20 @@ def test_override_keys_are_checked_against_the_inherited_kind(base):
     ]
 
 
+def test_an_override_adding_unless_to_a_rule_without_phrases_is_an_error(tmp_path):
+    # bare-no matches by regex only: an `add_unless` there would excuse nothing, so it is refused.
+    path = write(tmp_path, "team.yaml", """\
+        extends: es
+        id: team
+        overrides:
+          bare-no: {add_unless: ["no, gracias"]}
+          flat-refusal: {add_unless: ["no dude"]}
+        """)
+    assert problems(path) == [
+        f"{path}:4:13: override of 'bare-no': 'add_unless' applies to phrase matches only, and 'bare-no' has no phrases; write the exception into the regex (a lookahead)",
+    ]
+
+
 def test_own_rule_cannot_reuse_an_inherited_id_and_overrides_need_extends(base):
     rule = "  - {id: greeting, category: courtesy, kind: require, phrases: [hola], message: m, tip: t, source: s}\n"
     path = write(base, "team.yaml", "extends: base.yaml\nid: acme\noverrides:\n  mine: {weight: 2}\nrules:\n" + rule.replace("greeting", "mine") + rule)

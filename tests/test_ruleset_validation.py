@@ -182,3 +182,17 @@ def test_a_regex_list_shared_through_a_yaml_anchor_takes_effect_in_each_rule():
     assert problems(broken) == [  # located where the list is written, once per rule that uses it
         f"team.yaml:12:24: rule '{rule}': regex: the regex does not compile: missing ), unterminated subpattern"
         for rule in ("decline-again", "flat-refusal")]
+
+
+def test_unless_and_fuzzy_on_a_rule_without_phrases_are_errors_not_silently_ignored():
+    # `unless` only excuses phrase matches and `fuzzy` only loosens them: on a regex-only rule or
+    # trigger they would do nothing, so the author is told where, and what to write instead.
+    lines = problems(HEADER + RULE + "    regex: ['^no$']\n    unless: [no se preocupe]\n    fuzzy: 90\n")
+    assert lines == [
+        "team.yaml:13:5: rule 'flat-refusal': 'unless' applies to phrase matches only, and this rule has no 'phrases'; write the exception into the regex (a lookahead)",
+        "team.yaml:14:5: rule 'flat-refusal': 'fuzzy' applies to phrase matches only, and this rule has no 'phrases'",
+    ]
+    (line,) = problems(HEADER + RESPOND + "    trigger: {regex: ['harto'], unless: [harto de esperar]}\n")
+    assert line == "team.yaml:13:33: rule 'ack': trigger 'unless' applies to phrase matches only, and the trigger has no 'phrases'; write the exception into the regex (a lookahead)"
+    rs = parse_ruleset(HEADER + RULE + "    phrases: [no]\n    regex: ['^no$']\n    unless: [no se preocupe]\n".replace("[no]", '["no"]'), "team.yaml")
+    assert rs.rules[0].unless == ("no se preocupe",)

@@ -416,6 +416,12 @@ class _Builder:
             self.p.add(node, f"{label}: a '{kind}' rule needs 'phrases' or 'regex'")
         if kind == "respond" and "trigger" not in f:
             self.p.add(node, f"{label}: a 'respond' rule needs a 'trigger'")
+        # Keys that work on phrase matches only: written on a rule without phrases they would do nothing.
+        if kind in ("forbid", "respond") and not rule.phrases:
+            for key in ("unless", "fuzzy"):
+                if key in f:
+                    self.p.add(f[key][0], f"{label}: '{key}' applies to phrase matches only, and this rule has no 'phrases'"
+                               + ("; write the exception into the regex (a lookahead)" if key == "unless" else ""))
         if kind == "metric":
             if "metric" not in f:
                 self.p.add(node, f"{label}: a 'metric' rule needs 'metric' (one of {', '.join(METRICS)})")
@@ -510,6 +516,11 @@ class _Builder:
         unless = self.phrases(f["unless"][1], f"{label}: trigger unless", lists, "trigger_unless") if "unless" in f else ()
         if not phrases and not regex and isinstance(node, MappingNode):
             self.p.add(node, f"{label}: the trigger needs 'phrases' or 'regex'")
+        if not phrases:
+            for key in ("unless", "fuzzy"):
+                if key in f:
+                    self.p.add(f[key][0], f"{label}: trigger '{key}' applies to phrase matches only, and the trigger has no 'phrases'"
+                               + ("; write the exception into the regex (a lookahead)" if key == "unless" else ""))
         return Trigger(phrases=phrases, regex=regex, speakers=speakers, fuzzy=fuzzy, unless=unless)
 
     def phrases(self, node: Node, what: str, lists: dict[str, tuple[str, ...]], field: str | None = None) -> tuple[str, ...]:
