@@ -158,3 +158,13 @@ def test_regex_prefilter_literals_are_required():
             if compiled.search(fold_keep_punct(text)) and not has_unsafe_characters([Turn("agent", text)]):
                 padded = f" {fold(text)} "
                 assert any(lit in padded for lit in literals), (pattern, text)
+
+
+def test_an_optional_letter_or_group_keeps_the_regex_prefilter():
+    # "cancell?able" and "someone (more )?senior" still require one of a few strings; before, the
+    # optional part made the whole regex run on every turn. A lone optional item requires nothing.
+    from cx_audit.engine.literals import required_literals
+
+    assert required_literals(r"\bcancell?able\b") == {"cancellable", "cancelable"}
+    assert required_literals(r"\bsomeone (more )?senior\b") == {"someone more senior", "someone senior"}
+    assert required_literals(r"\b(a|b)?\b") is None and required_literals(r"x?") is None

@@ -120,7 +120,10 @@ def _unit(op, av):  # noqa: C901 - one branch per regex node kind
         low, high, item = av
         if low == high == 1:
             return _whole(list(item))
-        return None  # optional or repeated: no single string
+        if low == 0 and high == 1:  # optional: either nothing or the item ("cancell?able")
+            whole = _whole(list(item))
+            return frozenset({""}) | whole if whole is not None else None
+        return None  # repeated: no single string
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _whole(list(av))
     return None
