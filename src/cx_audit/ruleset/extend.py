@@ -272,9 +272,6 @@ def _override(b: "_Builder", rule: Rule, key_node: Node, node: Node, path: str, 
         more = b.phrases(f["add_trigger_phrases"][1], f"{label}: add_trigger_phrases", lists, "trigger")
         rule.trigger = dataclasses.replace(rule.trigger, phrases=unique_phrases(rule.trigger.phrases + more))
     if rule.kind in ("forbid", "respond") and not rule.phrases:
-        for key in ("unless", "add_unless", "fuzzy"):
-            if key in f:
-                b.p.add(f[key][0], f"{label}: '{key}' applies to phrase matches only, and '{rule.id}' has no phrases"
-                        + ("; write the exception into the regex (a lookahead)" if "unless" in key else ""))
+        b.phrase_only_keys(f, ("unless", "add_unless", "fuzzy"), f"{label}: ", f"'{rule.id}' has no phrases")
     b.refs[rule.id] = b._refs
     rule.location = f"{rule.location} (overridden at {path}:{key_node.start_mark.line + 1})"

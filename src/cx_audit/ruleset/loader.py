@@ -416,12 +416,8 @@ class _Builder:
             self.p.add(node, f"{label}: a '{kind}' rule needs 'phrases' or 'regex'")
         if kind == "respond" and "trigger" not in f:
             self.p.add(node, f"{label}: a 'respond' rule needs a 'trigger'")
-        # Keys that work on phrase matches only: written on a rule without phrases they would do nothing.
         if kind in ("forbid", "respond") and not rule.phrases:
-            for key in ("unless", "fuzzy"):
-                if key in f:
-                    self.p.add(f[key][0], f"{label}: '{key}' applies to phrase matches only, and this rule has no 'phrases'"
-                               + ("; write the exception into the regex (a lookahead)" if key == "unless" else ""))
+            self.phrase_only_keys(f, ("unless", "fuzzy"), f"{label}: ", "this rule has no 'phrases'")
         if kind == "metric":
             if "metric" not in f:
                 self.p.add(node, f"{label}: a 'metric' rule needs 'metric' (one of {', '.join(METRICS)})")
@@ -485,6 +481,14 @@ class _Builder:
         if "words" in f:
             rule.words = int(_given(self.number(f["words"][1], f"{label}: words", 1, integer=True), 25))
 
+    def phrase_only_keys(self, f: dict[str, tuple[Node, Node]], keys: tuple[str, ...], prefix: str, missing: str) -> None:
+        """`unless` excuses and `fuzzy` loosens phrase matches only: written where there are no
+        phrases they would do nothing, so each is an error at its key."""
+        for key in keys:
+            if key in f:
+                self.p.add(f[key][0], f"{prefix}'{key}' applies to phrase matches only, and {missing}"
+                           + ("; write the exception into the regex (a lookahead)" if "unless" in key else ""))
+
     def scope(self, node: Node, label: str, default_speaker: tuple[str, ...]) -> Scope:
         f = self.mapping(node, SCOPE_KEYS, f"{label}: scope")
         speakers = default_speaker
@@ -517,10 +521,7 @@ class _Builder:
         if not phrases and not regex and isinstance(node, MappingNode):
             self.p.add(node, f"{label}: the trigger needs 'phrases' or 'regex'")
         if not phrases:
-            for key in ("unless", "fuzzy"):
-                if key in f:
-                    self.p.add(f[key][0], f"{label}: trigger '{key}' applies to phrase matches only, and the trigger has no 'phrases'"
-                               + ("; write the exception into the regex (a lookahead)" if key == "unless" else ""))
+            self.phrase_only_keys(f, ("unless", "fuzzy"), f"{label}: trigger ", "the trigger has no 'phrases'")
         return Trigger(phrases=phrases, regex=regex, speakers=speakers, fuzzy=fuzzy, unless=unless)
 
     def phrases(self, node: Node, what: str, lists: dict[str, tuple[str, ...]], field: str | None = None) -> tuple[str, ...]:
