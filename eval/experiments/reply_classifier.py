@@ -1,7 +1,7 @@
 """Experiment, not part of cx-audit: would a learned reply classifier generalise where phrase rules do not?
 
     python3 -m venv /tmp/ml && /tmp/ml/bin/pip install scikit-learn
-    /tmp/ml/bin/python eval/experiments/reply_classifier.py [PROBES.tsv ...]
+    /tmp/ml/bin/python eval/experiments/reply_classifier.py [eval/probes/*.tsv]
 
 For each language and behaviour of the lexicons (eval/lexicon/), a logistic regression over
 character 2-5-grams and word 1-2-grams of the agent's reply (accents and case folded) is trained
