@@ -1,5 +1,5 @@
 """Rule-language pieces for listening and escalation: a category's own pass_mark, repetition by
-sentence (with `phrases` and `unless`), and the `cut_offs` metric."""
+sentence (with `phrases` and `unless`) and by data value, and the `cut_offs` metric."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from cx_audit.engine import CompiledRuleset
+from cx_audit.engine.values import data_values
 from cx_audit.errors import RulesetError
 from cx_audit.model import Transcript, Turn
 from cx_audit.ruleset import load_ruleset, parse_ruleset
@@ -46,6 +47,14 @@ ASKS_AGAIN = rule("""\
   unit: sentence
   phrases: ["can i get your"]
   min_words: 3
+""")
+GIVEN_AGAIN = rule("""\
+- id: given-again
+  category: listening
+  kind: repetition
+  unit: value
+  phrases: ["can i get your", "what's your"]
+  unless: ["by the way"]
 """)
 CUT_OFFS = rule("""\
 - id: talked-over
@@ -163,6 +172,72 @@ def test_unknown_unit_is_located_with_a_suggestion():
     assert line.startswith("team.yaml:10:") and "turn, sentence" in line and "did you mean 'sentence'" in line
 
 
+# ---- repetition by data value ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, values", [
+    ("My account number is 4410-229.", {"4410229"}),
+    ("call me on 600 123 456 or write to Ana.Ruiz@example.com", {"600123456", "ana.ruiz@example.com"}),
+    ("DNI 48213377-K, ticket RC-774190", {"48213377k", "48213377", "774190", "rc774190"}),
+    ("I paid 4.200 pesos", {"4200"}),
+    ("in 2024 I paid 35 euros on the 12th at 10:30", set()),  # a year, prices, days and times are not data
+    ("aphoenix939@email.com", {"aphoenix939@email.com"}),  # an e-mail's parts are not codes of their own
+    ("no digits here", set()),
+])
+def test_data_values_are_normalised(text, values):
+    assert data_values(text) == values
+
+
+def test_value_unit_fails_a_detail_given_again_after_the_agent_asked_for_it():
+    again = conv(
+        ("customer", "Hi, I'm still being billed. My account number is 4410-229."),
+        ("agent", "Okay, can I get your account number?"),
+        ("customer", "I already gave you that. 4410 229."),
+    )
+    found = outcome(GIVEN_AGAIN, again, "given-again")
+    assert found.status == "fail" and [e.turn for e in found.evidence] == [3]
+    assert found.evidence[0].match == "= turn 1: 4410229"
+
+
+def test_value_unit_leaves_read_backs_unprompted_mentions_and_excused_turns_alone():
+    read_back = conv(
+        ("customer", "My account number is 4410-229."),
+        ("agent", "I have 4410-229, what's your postcode?"),
+        ("customer", "Yes, 4410-229, and it's H2X 1Y4."),
+    )
+    assert outcome(GIVEN_AGAIN, read_back, "given-again").status == "pass"
+    unprompted = conv(
+        ("customer", "Order 88213 never came."),
+        ("agent", "Sorry about that, let me look."),
+        ("customer", "It's 88213, placed on Monday."),
+    )
+    assert outcome(GIVEN_AGAIN, unprompted, "given-again").status == "pass"
+    any_turn_between = GIVEN_AGAIN.replace('    phrases: ["can i get your", "what\'s your"]\n', "")
+    assert outcome(any_turn_between, unprompted, "given-again").status == "fail"
+    excused = conv(
+        ("customer", "Order 88213 never came."),
+        ("agent", "What's your order number?"),
+        ("customer", "By the way, 88213."),
+    )
+    assert outcome(GIVEN_AGAIN, excused, "given-again").status == "n/a"  # one turn left giving data
+    once = conv(("customer", "Order 88213 never came."), ("agent", "Can I get your name?"), ("customer", "Ana Ruiz."))
+    assert outcome(GIVEN_AGAIN, once, "given-again").status == "n/a"
+
+
+def test_value_unit_counts_times_and_refuses_similarity_keys():
+    thrice = conv(
+        ("customer", "Order 88213."), ("agent", "Can I get your order number?"),
+        ("customer", "88213."), ("agent", "Can I get your order number?"), ("customer", "88213!"),
+    )
+    assert outcome(GIVEN_AGAIN, thrice, "given-again").status == "fail"
+    assert outcome(GIVEN_AGAIN.replace("    unit: value\n", "    unit: value\n    times: 3\n"), thrice, "given-again").status == "fail"
+    twice = conv(("customer", "Order 88213."), ("agent", "Can I get your order number?"), ("customer", "88213."))
+    assert outcome(GIVEN_AGAIN.replace("    unit: value\n", "    unit: value\n    times: 3\n"), twice, "given-again").status == "pass"
+    lines = problems(HEADER + GIVEN_AGAIN.replace("    unit: value\n", "    unit: value\n    threshold: 90\n    min_words: 2\n"))
+    assert [line.split(": ", 1)[0] for line in lines] == ["team.yaml:11:5", "team.yaml:12:5"]
+    assert all("does nothing with 'unit: value'" in line for line in lines)
+
+
 # ---- the cut_offs metric ----------------------------------------------------------------------
 
 
@@ -202,5 +277,5 @@ def test_schema_knows_the_new_keys():
 
     schema = json.loads(schema_text())
     assert "pass_mark" in schema["definitions"]["category"]["properties"]
-    assert schema["definitions"]["rule"]["properties"]["unit"]["enum"] == ["turn", "sentence"]
+    assert schema["definitions"]["rule"]["properties"]["unit"]["enum"] == ["turn", "sentence", "value"]
     assert "cut_offs" in schema["definitions"]["rule"]["properties"]["metric"]["enum"]

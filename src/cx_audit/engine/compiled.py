@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from cx_audit.engine.literals import has_unsafe_text, required_literals
 from cx_audit.engine.matcher import PhraseMatcher
 from cx_audit.engine.metrics import METRIC_FUNCTIONS
+from cx_audit.engine.values import data_values
 from cx_audit.model import Transcript
 from cx_audit.normalize import fold, fold_keep_punct, original_words
 from cx_audit.results import FAIL, NA, PASS, ConversationResult, Evidence, RuleOutcome
@@ -427,6 +428,8 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
     turns = conv.select(rule.scope, compiled.scope_key)
     if turns is None:
         return _outcome(compiled, NA, note="no turn times")
+    if rule.unit == "value":
+        return _repetition_of_values(compiled, conv, turns, per_rule)
     if rule.phrases:  # only turns holding one of the phrases (a request for data, say) are compared
         holding = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())}
         turns = [i for i in turns if i in holding]
@@ -444,6 +447,45 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
         if len(earlier) + 1 >= rule.times:
             first = conv.turns[eligible[earlier[0]]]
             evidence.append(conv.evidence(eligible[a], match=f"≈ turn {eligible[earlier[0]] + 1}: {first.text[:80]}"))
+    return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
+
+
+def _repetition_of_values(compiled, conv, turns: list[int], per_rule: dict) -> RuleOutcome:
+    """`unit: value`: a data value (an e-mail, a number of four digits or more, a code) given again
+    in a later turn in scope, when another speaker's turn came between and none of those turns
+    said the value back (a read-back the customer confirms is no repeat). With `phrases`, one of
+    the turns between must hold one of them (the agent asked for data); turns holding an `unless`
+    phrase are not compared. `times` counts the mentions."""
+    rule = compiled.rule
+    if rule.unless:
+        excused = {t for t, _, _ in per_rule.get((compiled.index, UNLESS), ())}
+        turns = [i for i in turns if i not in excused]
+    given = [(i, data_values(conv.turns[i].text)) for i in turns]
+    given = [(i, values) for i, values in given if values]
+    if len(given) < 2:
+        return _outcome(compiled, NA, note="fewer than two turns giving data")
+    in_scope = set(turns)
+    asking = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())} if rule.phrases else None
+    mentions: dict[str, list[int]] = {}  # value -> the turns that gave it, counted as repeats
+    evidence = []
+    for i, values in given:
+        flagged = False
+        for value in sorted(values):
+            turns_before = mentions.get(value)
+            if turns_before is None:
+                mentions[value] = [i]
+                continue
+            between = [k for k in range(turns_before[-1] + 1, i) if k not in in_scope]
+            repeated = bool(between) and not any(value in data_values(conv.turns[k].text) for k in between)
+            if repeated and asking is not None:
+                repeated = any(k in asking for k in between)
+            if not repeated:
+                mentions[value] = [i]  # said back, or offered again unprompted: counting starts over
+                continue
+            turns_before.append(i)
+            if len(turns_before) >= rule.times and not flagged:
+                flagged = True
+                evidence.append(conv.evidence(i, match=f"= turn {turns_before[0] + 1}: {value}"))
     return _outcome(compiled, FAIL, evidence) if evidence else _outcome(compiled, PASS)
 
 

@@ -273,5 +273,7 @@ def _override(b: "_Builder", rule: Rule, key_node: Node, node: Node, path: str, 
         rule.trigger = dataclasses.replace(rule.trigger, phrases=unique_phrases(rule.trigger.phrases + more))
     if rule.kind in ("forbid", "respond") and not rule.phrases:
         b.phrase_only_keys(f, ("unless", "add_unless", "fuzzy"), f"{label}: ", f"'{rule.id}' has no phrases")
+    if rule.kind == "repetition" and rule.unit == "value":
+        b.similarity_keys(f, label)
     b.refs[rule.id] = b._refs
     rule.location = f"{rule.location} (overridden at {path}:{key_node.start_mark.line + 1})"

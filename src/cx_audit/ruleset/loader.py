@@ -418,6 +418,8 @@ class _Builder:
             self.p.add(node, f"{label}: a 'respond' rule needs a 'trigger'")
         if kind in ("forbid", "respond") and not rule.phrases:
             self.phrase_only_keys(f, ("unless", "fuzzy"), f"{label}: ", "this rule has no 'phrases'")
+        if kind == "repetition" and rule.unit == "value":
+            self.similarity_keys(f, label)
         if kind == "metric":
             if "metric" not in f:
                 self.p.add(node, f"{label}: a 'metric' rule needs 'metric' (one of {', '.join(METRICS)})")
@@ -488,6 +490,13 @@ class _Builder:
             if key in f:
                 self.p.add(f[key][0], f"{prefix}'{key}' applies to phrase matches only, and {missing}"
                            + ("; write the exception into the regex (a lookahead)" if "unless" in key else ""))
+
+    def similarity_keys(self, f: dict[str, tuple[Node, Node]], label: str) -> None:
+        """`unit: value` compares values exactly, whatever their length: `threshold` and
+        `min_words` would do nothing there, so each is an error at its key."""
+        for key in ("threshold", "min_words"):
+            if key in f:
+                self.p.add(f[key][0], f"{label}: '{key}' does nothing with 'unit: value' (values are compared exactly)")
 
     def scope(self, node: Node, label: str, default_speaker: tuple[str, ...]) -> Scope:
         f = self.mapping(node, SCOPE_KEYS, f"{label}: scope")

@@ -18,7 +18,7 @@ METRICS = (
     "duration_seconds",
     "cut_offs",
 )
-REPETITION_UNITS = ("turn", "sentence")
+REPETITION_UNITS = ("turn", "sentence", "value")
 # Metrics that need turn times; a conversation without times gets n/a for them.
 TIMED_METRICS = ("interruptions", "quick_replies_to_long_turns", "longest_silence_seconds", "duration_seconds")
 
@@ -87,7 +87,7 @@ class Rule:
     threshold: float = 85.0
     times: int = 2
     min_words: int = 4
-    unit: str = "turn"  # repetition: compare whole turns, or the sentences of turns ("sentence")
+    unit: str = "turn"  # repetition: compare whole turns, the sentences of turns ("sentence") or the data values they give ("value")
     metric: str = ""
     max: float | None = None
     min: float | None = None
