@@ -211,7 +211,24 @@ def test_value_unit_leaves_read_backs_unprompted_mentions_and_excused_turns_alon
         ("agent", "Sorry about that, let me look."),
         ("customer", "It's 88213, placed on Monday."),
     )
-    assert outcome(GIVEN_AGAIN, unprompted, "given-again").status == "pass"
+    nobody_asked = outcome(GIVEN_AGAIN, unprompted, "given-again")
+    assert nobody_asked.status == "n/a" and nobody_asked.note == "no request for data"
+    asked_for_another = conv(
+        ("customer", "Order 88213 never came."),
+        ("agent", "Sorry about that. What's your postcode?"),
+        ("customer", "H2X 1Y4. It's 88213, placed on Monday."),
+        ("agent", "Thanks, let me look."),
+        ("customer", "Again, 88213."),
+    )
+    assert outcome(GIVEN_AGAIN, asked_for_another, "given-again").status == "fail"  # given again in answer to a request
+    offered_again = conv(
+        ("customer", "Order 88213 never came."),
+        ("agent", "Thanks, let me look. What's your postcode?"),
+        ("customer", "H2X 1Y4."),
+        ("agent", "Right, I can see it."),
+        ("customer", "So 88213 is lost?"),
+    )
+    assert outcome(GIVEN_AGAIN, offered_again, "given-again").status == "pass"  # said again, but not when asked
     any_turn_between = GIVEN_AGAIN.replace('    phrases: ["can i get your", "what\'s your"]\n', "")
     assert outcome(any_turn_between, unprompted, "given-again").status == "fail"
     excused = conv(

@@ -453,10 +453,14 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
 def _repetition_of_values(compiled, conv, turns: list[int], per_rule: dict) -> RuleOutcome:
     """`unit: value`: a data value (an e-mail, a number of four digits or more, a code) given again
     in a later turn in scope, when another speaker's turn came between and none of those turns
-    said the value back (a read-back the customer confirms is no repeat). With `phrases`, one of
-    the turns between must hold one of them (the agent asked for data); turns holding an `unless`
-    phrase are not compared. `times` counts the mentions."""
+    said the value back (a read-back the customer confirms is no repeat). With `phrases`, the last
+    of the turns between must hold one of them (the repeat answers a request for data), and with no turn outside
+    the scope holding one the rule has nothing to judge (n/a); turns holding an `unless` phrase are
+    not compared. `times` counts the mentions."""
     rule = compiled.rule
+    asking = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())} if rule.phrases else None
+    if asking is not None and not asking.difference(turns):
+        return _outcome(compiled, NA, note="no request for data")
     if rule.unless:
         excused = {t for t, _, _ in per_rule.get((compiled.index, UNLESS), ())}
         turns = [i for i in turns if i not in excused]
@@ -465,7 +469,6 @@ def _repetition_of_values(compiled, conv, turns: list[int], per_rule: dict) -> R
     if len(given) < 2:
         return _outcome(compiled, NA, note="fewer than two turns giving data")
     in_scope = set(turns)
-    asking = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())} if rule.phrases else None
     mentions: dict[str, list[int]] = {}  # value -> the turns that gave it, counted as repeats
     evidence = []
     for i, values in given:
@@ -477,8 +480,8 @@ def _repetition_of_values(compiled, conv, turns: list[int], per_rule: dict) -> R
                 continue
             between = [k for k in range(turns_before[-1] + 1, i) if k not in in_scope]
             repeated = bool(between) and not any(value in data_values(conv.turns[k].text) for k in between)
-            if repeated and asking is not None:
-                repeated = any(k in asking for k in between)
+            if repeated and asking is not None:  # the repeat answers a request for data
+                repeated = between[-1] in asking
             if not repeated:
                 mentions[value] = [i]  # said back, or offered again unprompted: counting starts over
                 continue

@@ -17,8 +17,14 @@ NUMBER = re.compile(r"(?<![\w.,])\d(?:\d|[ .-](?=\d))*\d(?!\w)")
 # A word of letters and digits (an order, ticket or document code: "RC-774190", "48213377K").
 CODE = re.compile(r"(?<![\w-])(?=[A-Za-z-]*\d)(?=[\d-]*[A-Za-z])[A-Za-z\d]+(?:-[A-Za-z\d]+)*(?![\w-])")
 
+# Every value holds "@" or at least three digits: texts without either are skipped.
+MAYBE = re.compile(r"@|\d\D*\d\D*\d")
+
 MIN_DIGITS = 4  # shorter numbers are quantities, days, times and prices, not data
 MIN_CODE = 5  # a code has at least this many letters and digits, three of them digits
+
+
+NONE: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4096)
@@ -26,8 +32,8 @@ def data_values(text: str) -> frozenset[str]:
     """The normalised values in a turn text: e-mails (lower case), numbers of at least
     MIN_DIGITS digits (digits only; a lone year 1900-2099 is left out) and codes (letters and
     digits, lower case, without hyphens)."""
-    if not any(c.isdigit() for c in text) and "@" not in text:
-        return frozenset()
+    if MAYBE.search(text) is None:
+        return NONE
     values = {m.group().lower() for m in EMAIL.finditer(text)}
     text = EMAIL.sub(" ", text)  # an e-mail's parts are not values of their own
     for m in NUMBER.finditer(text):
