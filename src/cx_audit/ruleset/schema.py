@@ -105,7 +105,7 @@ RULE_SPEC = {
     "scope": _d({"type": "object", "properties": {k: SCOPE_SPEC[k] for k in SCOPE_KEYS}, "additionalProperties": False}, "Which turns the rule looks at."),
     "description": _d(TEXT, "A longer explanation for `cx-audit rules show`."),
     "enabled": _d({"type": "boolean"}, "false keeps the rule but never runs it."),
-    "phrases": _d(PHRASES, "Literal phrases, matched on folded whole words; \"@name\" stands for a header list. repetition: only turns (or sentences) holding one are compared; with unit: value, a turn of another speaker between two mentions must hold one (a request for the data)."),
+    "phrases": _d(PHRASES, "Literal phrases, matched on folded whole words; \"@name\" stands for a header list. repetition: only turns (or sentences) holding one are compared; with unit: value, the other speaker's turn just before a repeat must hold one (a request for the data), and with none anywhere the rule is n/a."),
     "regex": _d(REGEXES, "Python regular expressions, run on the folded text with punctuation kept."),
     "fuzzy": _d(_int(0, 100), "Also accept runs of words at least this similar (Levenshtein, 0-100)."),
     "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn; respond: an answer inside one does not count; repetition: turns (or sentences) holding one are not compared."),
