@@ -237,6 +237,15 @@ def test_value_unit_leaves_read_backs_unprompted_mentions_and_excused_turns_alon
         ("customer", "By the way, 88213."),
     )
     assert outcome(GIVEN_AGAIN, excused, "given-again").status == "n/a"  # one turn left giving data
+    excused_between = conv(
+        ("customer", "Order 88213 never came."),
+        ("agent", "What's your order number?"),
+        ("customer", "By the way, 88213."),
+        ("agent", "What's your order number?"),
+        ("customer", "88213!"),
+    )
+    # the excused turn is still the customer's own, not a read-back by the agent
+    assert outcome(GIVEN_AGAIN, excused_between, "given-again").status == "fail"
     once = conv(("customer", "Order 88213 never came."), ("agent", "Can I get your name?"), ("customer", "Ana Ruiz."))
     assert outcome(GIVEN_AGAIN, once, "given-again").status == "n/a"
 

@@ -454,13 +454,14 @@ def _repetition_of_values(compiled, conv, turns: list[int], per_rule: dict) -> R
     """`unit: value`: a data value (an e-mail, a number of four digits or more, a code) given again
     in a later turn in scope, when another speaker's turn came between and none of those turns
     said the value back (a read-back the customer confirms is no repeat). With `phrases`, the last
-    of the turns between must hold one of them (the repeat answers a request for data), and with no turn outside
-    the scope holding one the rule has nothing to judge (n/a); turns holding an `unless` phrase are
-    not compared. `times` counts the mentions."""
+    of the turns between must hold one of them (the repeat answers a request for data), and with
+    no turn outside the scope holding one the rule has nothing to judge (n/a); turns holding an
+    `unless` phrase are not compared. `times` counts the mentions."""
     rule = compiled.rule
     asking = {t for t, _, _ in per_rule.get((compiled.index, MAIN), ())} if rule.phrases else None
     if asking is not None and not asking.difference(turns):
         return _outcome(compiled, NA, note="no request for data")
+    in_scope = set(turns)  # the scope's turns, excused or not, are never "the other speaker"
     if rule.unless:
         excused = {t for t, _, _ in per_rule.get((compiled.index, UNLESS), ())}
         turns = [i for i in turns if i not in excused]
@@ -468,7 +469,6 @@ def _repetition_of_values(compiled, conv, turns: list[int], per_rule: dict) -> R
     given = [(i, values) for i, values in given if values]
     if len(given) < 2:
         return _outcome(compiled, NA, note="fewer than two turns giving data")
-    in_scope = set(turns)
     mentions: dict[str, list[int]] = {}  # value -> the turns that gave it, counted as repeats
     evidence = []
     for i, values in given:
