@@ -3,6 +3,7 @@
     .venv/bin/python eval/evaluate.py                      # every labelled set under eval/
     .venv/bin/python eval/evaluate.py eval/holdout -f json
     .venv/bin/python eval/evaluate.py eval/holdout3 --labels eval/holdout3/labels-second.csv
+    .venv/bin/python eval/evaluate.py eval/holdout eval/holdout2 --pooled   # also one table over both
 
 A set is a folder with `conversations/` (transcripts in any format cx-audit reads) and
 `labels.csv` (`conversation_id` and one column per category id: pass, fail, or blank where the
@@ -115,6 +116,23 @@ def table(report: dict, list_ids: bool = False) -> str:
     return "\n".join(lines)
 
 
+def pooled(reports: list[dict]) -> str:
+    """One table over several sets: per category, the calls every set labelled and the share the
+    tool got right, counted together (each set weighs by its labelled calls)."""
+    counts: dict[str, list[int]] = {}
+    for report in reports:
+        for row in report["categories"]:
+            right_total = counts.setdefault(row["category"], [0, 0])
+            right_total[0] += row["tp"] + row["tn"]
+            right_total[1] += row["tp"] + row["tn"] + row["fp"] + row["fn"]
+    lines = [f"**pooled over {len(reports)} sets**", "", "| category | labelled | accuracy |", "|---|---:|---:|"]
+    for category, (right, total) in counts.items():
+        lines.append(f"| {category} | {total} | {right / total:.3f} |" if total else f"| {category} | 0 | n/a |")
+    right, total = sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())
+    lines.append(f"| **all** | {total} | {right / total:.3f} |" if total else "| **all** | 0 | n/a |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sets", nargs="*", help="labelled set folders (default: every set under eval/)")
@@ -122,6 +140,7 @@ def main() -> int:
     parser.add_argument("--labels", metavar="CSV", help="compare with these labels instead of the set's labels.csv (one set only)")
     parser.add_argument("--list", action="store_true", help="list the conversations behind each category's false alarms and misses (development sets only)")
     parser.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--pooled", action="store_true", help="also print one table pooling the sets' labelled calls (markdown)")
     args = parser.parse_args()
     folders = args.sets or find_sets(HERE)
     if args.labels and len(folders) != 1:
@@ -131,6 +150,8 @@ def main() -> int:
         print(json.dumps(reports, ensure_ascii=False, indent=1))
     else:
         print("\n\n".join(table(r, args.list) for r in reports))
+        if args.pooled:
+            print("\n" + pooled(reports))
     below = [(r["set"], c["category"]) for r in reports for c in r["categories"] if c["agreement"] is not None and c["agreement"] < TARGET]
     if below:
         print(f"\nbelow the {TARGET:.2f} accuracy target: " + ", ".join(f"{s}:{c}" for s, c in below), file=sys.stderr)

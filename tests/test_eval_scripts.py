@@ -84,6 +84,19 @@ def test_evaluate_compares_the_tool_with_other_labels_when_given(tmp_path):
     assert two_sets.returncode == 2 and "exactly one set" in two_sets.stderr
 
 
+
+def test_evaluate_pools_the_labelled_calls_of_several_sets(tmp_path):
+    for name, text, label in (("a", "Agente: No se puede. Es lo que hay.\n", "fail"), ("b", "Agente: Le ayudo ahora mismo.\n", "fail")):
+        conversations = tmp_path / name / "conversations"
+        conversations.mkdir(parents=True)
+        (conversations / f"{name}1.txt").write_text("Cliente: Quiero devolver el pedido.\n" + text, encoding="utf-8")
+        write(tmp_path / name / "labels.csv", [f"{name}1,,,{label},,,"])
+    done = run("eval/evaluate.py", str(tmp_path / "a"), str(tmp_path / "b"), "--pooled")
+    pooled = done.stdout.split("**pooled over 2 sets**")[1]
+    # the tool fails saying-no in a (right) and not in b (a miss): one of two calls right
+    assert "| saying-no | 2 | 0.500 |" in pooled and "| **all** | 2 | 0.500 |" in pooled
+
+
 def test_lexicon_scores_each_reply_against_its_behaviour_and_keeps_the_test_half_unread(tmp_path):
     lexicon = tmp_path / "es-t.tsv"
     lexicon.write_text(
