@@ -16,6 +16,11 @@ second labeller's, or the consensus `agreement.py --consensus` writes.
 recall the share of the human fails the tool caught. A category the tool found nothing to judge
 (n/a) counts as "not failed": a human fail there is a miss, never left out.
 
+Blind sets (folders named `holdout*`) print figures only: neither the rules behind the
+disagreements nor the conversations (`--list`) are shown for them, in markdown or JSON, since
+reading either would make the set a development set. `--unblind` lifts that for a set that is
+being retired into development data.
+
 Target (issue 3): accuracy >= 0.90 in every category. The exit code is 0 when every category of
 every set meets it, 1 otherwise.
 """
@@ -36,6 +41,10 @@ from cx_audit.report.calibrate import calibrate, read_labels
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = 0.90
+
+
+def is_blind(folder: str) -> bool:
+    return os.path.basename(os.path.normpath(folder)).startswith("holdout")
 
 
 def find_sets(root: str) -> list[str]:
@@ -64,7 +73,13 @@ def evaluate(folder: str, rulesets: list[str], labels_path: str | None = None) -
     report["disagreements"] = disagreements(records, labels, [c for c in columns if c != "overall"])
     report["set"] = os.path.relpath(folder) + (f" ({os.path.relpath(labels_path)})" if labels_path else "")
     report["input_errors"] = errors
+    report["blind"] = is_blind(folder)
     return report
+
+
+def figures_only(report: dict) -> dict:
+    """A blind set's report without what would point at its conversations or rules."""
+    return {k: v for k, v in report.items() if k not in ("rules", "disagreements")}
 
 
 def disagreements(records: list[dict], labels: dict, columns: list[str]) -> dict[str, dict[str, list[str]]]:
@@ -104,10 +119,10 @@ def table(report: dict, list_ids: bool = False) -> str:
         lines.append(f"| {row['category']} | {row['labelled']} | {f(row['agreement'])}{mark} | {f(row['precision'])} | {f(row['recall'])} | {f(row['kappa'])} |")
     a = report["all_categories"]
     lines.append(f"| **all** | {a['labelled']} | {f(a['agreement'])} | {f(a['precision'])} | {f(a['recall'])} | {f(a['kappa'])} |")
-    if report["rules"]:
+    if report.get("rules"):
         lines += ["", "Rules behind most disagreements: " + ", ".join(
             f"{r['rule']} ({r['false_alarms']} false alarms, {r['misses']} misses)" for r in report["rules"][:5])]
-    if list_ids:
+    if list_ids and "disagreements" in report:
         lines += ["", "Disagreements by conversation:"] + [
             f"- {category}: false alarms {', '.join(d['false_alarms']) or '-'}; misses {', '.join(d['misses']) or '-'}"
             for category, d in report["disagreements"].items() if d["false_alarms"] or d["misses"]]
@@ -140,12 +155,17 @@ def main() -> int:
     parser.add_argument("--labels", metavar="CSV", help="compare with these labels instead of the set's labels.csv (one set only)")
     parser.add_argument("--list", action="store_true", help="list the conversations behind each category's false alarms and misses (development sets only)")
     parser.add_argument("-f", "--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("--unblind", action="store_true", help="show rules and conversations behind disagreements for blind (holdout*) sets too")
     parser.add_argument("--pooled", action="store_true", help="also print one table pooling the sets' labelled calls (markdown)")
     args = parser.parse_args()
     folders = args.sets or find_sets(HERE)
     if args.labels and len(folders) != 1:
         parser.error("--labels needs exactly one set")
+    if args.list and not args.unblind and any(is_blind(f) for f in folders):
+        parser.error("--list names the conversations behind disagreements; not for blind (holdout*) sets without --unblind")
     reports = [evaluate(folder, args.ruleset, args.labels) for folder in folders]
+    if not args.unblind:
+        reports = [figures_only(r) if r["blind"] else r for r in reports]
     if args.format == "json":
         print(json.dumps(reports, ensure_ascii=False, indent=1))
     else:

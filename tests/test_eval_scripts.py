@@ -97,6 +97,21 @@ def test_evaluate_pools_the_labelled_calls_of_several_sets(tmp_path):
     assert "| saying-no | 2 | 0.500 |" in pooled and "| **all** | 2 | 0.500 |" in pooled
 
 
+def test_evaluate_shows_only_figures_for_a_blind_set(tmp_path):
+    conversations = tmp_path / "holdout99" / "conversations"
+    conversations.mkdir(parents=True)
+    (conversations / "h1.txt").write_text("Cliente: Quiero devolver el pedido.\nAgente: No se puede. Es lo que hay.\n", encoding="utf-8")
+    write(tmp_path / "holdout99" / "labels.csv", ["h1,,,pass,,,"])   # a false alarm the table must not explain
+    blind = run("eval/evaluate.py", str(tmp_path / "holdout99"))
+    assert "| saying-no | 1 | 0.000 ✗" in blind.stdout and "flat-refusal" not in blind.stdout
+    as_json = json.loads(run("eval/evaluate.py", str(tmp_path / "holdout99"), "-f", "json").stdout)[0]
+    assert as_json["blind"] is True and "rules" not in as_json and "disagreements" not in as_json
+    listed = run("eval/evaluate.py", str(tmp_path / "holdout99"), "--list")
+    assert listed.returncode == 2 and "blind" in listed.stderr
+    unblinded = run("eval/evaluate.py", str(tmp_path / "holdout99"), "--list", "--unblind")
+    assert "flat-refusal" in unblinded.stdout and "- saying-no: false alarms h1" in unblinded.stdout
+
+
 def test_lexicon_scores_each_reply_against_its_behaviour_and_keeps_the_test_half_unread(tmp_path):
     lexicon = tmp_path / "es-t.tsv"
     lexicon.write_text(
