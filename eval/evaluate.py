@@ -122,7 +122,7 @@ def table(report: dict, list_ids: bool = False) -> str:
     if report.get("rules"):
         lines += ["", "Rules behind most disagreements: " + ", ".join(
             f"{r['rule']} ({r['false_alarms']} false alarms, {r['misses']} misses)" for r in report["rules"][:5])]
-    if list_ids and "disagreements" in report:
+    if list_ids:  # never for a figures-only report: main() refuses --list for blind sets
         lines += ["", "Disagreements by conversation:"] + [
             f"- {category}: false alarms {', '.join(d['false_alarms']) or '-'}; misses {', '.join(d['misses']) or '-'}"
             for category, d in report["disagreements"].items() if d["false_alarms"] or d["misses"]]

@@ -157,3 +157,14 @@ def test_twitter_probe_writes_one_transcript_per_conversation_and_names_a_bad_re
         "Customer: my parcel never came please help\n"
         "Agent: Sorry to hear that! Which order?\n"
         "Agent: Here's how to claim: https://acme.example/claim\n")
+
+
+def test_ruleset_size_counts_regexes_and_phrases_once_per_rule_that_uses_them(tmp_path):
+    ruleset = tmp_path / "r.yaml"
+    ruleset.write_text(
+        "rules:\n"
+        "  - {id: a, regex: &shared ['x', 'y'], phrases: [p1], unless: [u1]}\n"
+        "  - {id: b, trigger: {regex: *shared, phrases: [t1], unless: [not-counted]}, phrases: [p2, p3]}\n",
+        encoding="utf-8")
+    done = run("eval/ruleset_size.py", str(ruleset))
+    assert done.returncode == 0 and f"{ruleset}: 4 regex entries, 5 phrases" in done.stdout
