@@ -8,6 +8,7 @@ from cx_audit.engine import CompiledRuleset, detect_language
 from cx_audit.model import Transcript, Turn
 from cx_audit.normalize import fold, original_words
 from cx_audit.ruleset import load_ruleset, parse_ruleset
+from cx_audit.errors import RulesetError
 from tests.conftest import CORE_RULESET
 
 
@@ -177,6 +178,25 @@ def test_respond_each_false_needs_one_answered_trigger():
     never = conv(("customer", "I'm fed up."), ("agent", "Ok."), ("customer", "Still fed up."), ("agent", "Done."))
     failed = outcome(once, never, "ack")
     assert failed.status == "fail" and [e.turn for e in failed.evidence] == [1, 3]
+
+
+def test_respond_before_counts_an_answer_given_shortly_before_the_trigger():
+    # The agent apologised for a problem the trigger does not know; the complaint that follows is covered.
+    earlier = conv(("customer", "The parcel came open."), ("agent", "I'm sorry, let me check."), ("customer", "I'm fed up."), ("agent", "Done."))
+    plain = CompiledRuleset(parse_ruleset(RESPOND_RULESET, "t.yaml"))
+    before = CompiledRuleset(parse_ruleset(RESPOND_RULESET + "    before: 2\n", "t.yaml"))
+    assert outcome(plain, earlier, "ack").status == "fail"
+    answered = outcome(before, earlier, "ack")
+    assert answered.status == "pass" and answered.evidence[0].turn == 2
+    too_early = conv(("customer", "The parcel came open."), ("agent", "I'm sorry, let me check."), ("customer", "Ok."),
+                     ("agent", "Found it."), ("customer", "I'm fed up."), ("agent", "Done."))
+    assert outcome(before, too_early, "ack").status == "fail"  # four turns back is beyond before: 2
+
+
+def test_respond_before_needs_expect_present():
+    with pytest.raises(RulesetError) as err:
+        parse_ruleset(RESPOND_RULESET + "    expect: absent\n    before: 2\n", "t.yaml")
+    assert "t.yaml:16:13: rule 'ack': 'before' needs 'expect: present'" in str(err.value)
 
 
 def test_trigger_unless_excuses_an_overlapping_trigger():

@@ -89,6 +89,8 @@ def _describe(rule: Rule) -> list[tuple[str, str]]:
         rows.append(("trigger", f"{'/'.join(rule.trigger.speakers)}: " + ", ".join(rule.trigger.phrases[:12])))
         if rule.trigger.unless:
             rows.append(("  unless", ", ".join(rule.trigger.unless[:12]) + (" …" if len(rule.trigger.unless) > 12 else "")))
+    if rule.kind == "respond" and rule.before:
+        rows.append(("before", f"an answer up to {rule.before} turns before the trigger also counts"))
     if rule.kind == "respond" and not rule.each:
         rows.append(("each", "false: one answered trigger is enough"))
     if rule.fuzzy:

@@ -410,7 +410,7 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
         if t in seen_turns:
             continue
         seen_turns.add(t)
-        window = [r for r in responses if t <= r[0] <= t + rule.within]
+        window = [r for r in responses if t - rule.before <= r[0] <= t + rule.within]
         if rule.expect == "present":
             if window:
                 answered.append(_ev(conv, window[0]))

@@ -33,7 +33,7 @@ COMMON_RULE_KEYS = ("id", "category", "kind", "message", "tip", "source", "sever
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "require": ("phrases", "regex", "fuzzy", "min_count"),
     "forbid": ("phrases", "regex", "fuzzy", "unless"),
-    "respond": ("phrases", "regex", "fuzzy", "unless", "trigger", "within", "expect", "each"),
+    "respond": ("phrases", "regex", "fuzzy", "unless", "trigger", "within", "before", "expect", "each"),
     "repetition": ("threshold", "times", "min_words", "unit", "phrases", "unless"),
     "metric": ("metric", "max", "min", "seconds", "words"),
 }
@@ -454,6 +454,8 @@ class _Builder:
             rule.min_count = int(self.number(f["min_count"][1], f"{label}: min_count", 1, integer=True) or 1)
         if "within" in f:
             rule.within = int(self.number(f["within"][1], f"{label}: within", 0, integer=True) or 0)
+        if "before" in f:
+            rule.before = int(self.number(f["before"][1], f"{label}: before", 0, integer=True) or 0)
         if "expect" in f:
             rule.expect = self.choice(f["expect"][1], f"{label}: expect", ("present", "absent")) or "present"
         if "each" in f:
@@ -462,6 +464,9 @@ class _Builder:
         if ("each" in f or "expect" in f) and not rule.each and rule.expect == "absent":
             where = f["each"][1] if "each" in f else f["expect"][1]
             self.p.add(where, f"{label}: 'each: false' needs 'expect: present' (with 'absent' every trigger's window is checked)")
+        if ("before" in f or "expect" in f) and rule.before and rule.expect == "absent":
+            where = f["before"][1] if "before" in f else f["expect"][1]
+            self.p.add(where, f"{label}: 'before' needs 'expect: present' (an answer before the trigger cannot be an insistence after it)")
         if "trigger" in f:
             rule.trigger = self.trigger(f["trigger"][1], label, lists)
         if "threshold" in f:

@@ -82,6 +82,7 @@ class Rule:
     min_count: int = 1
     trigger: Trigger | None = None
     within: int = 2
+    before: int = 0  # respond (expect: present): an answer up to this many turns before the trigger also counts
     expect: str = "present"
     each: bool = True  # respond: every trigger turn needs its answer (False: one answered trigger is enough)
     threshold: float = 85.0
