@@ -84,7 +84,7 @@ def _adversarial(ruleset, n: int, seed: int):
 
 def _without_later_semantics(ruleset):
     """The ruleset as the reference engine can read it. The frozen reference predates four
-    rule-language features (respond `each: false`, trigger `unless` and respond `unless`, exact
+    rule-language features (respond `each: false` and `before`, trigger `unless` and respond `unless`, exact
     phrase entries, repetition `unit`, `phrases` and `unless`) and would ignore them, so both engines get the ruleset without them: this test
     compares the optimisations (matching, prefilter, scoring), and test_engine.py tests the features."""
     import dataclasses
@@ -95,7 +95,7 @@ def _without_later_semantics(ruleset):
         if trigger is not None:
             trigger = dataclasses.replace(trigger, unless=(), phrases=tuple(str(p) for p in trigger.phrases))
         phrases = () if rule.kind == "repetition" else tuple(str(p) for p in rule.phrases)
-        rules.append(dataclasses.replace(rule, unit="turn", each=True, trigger=trigger, phrases=phrases, unless=() if rule.kind in ("respond", "repetition") else tuple(str(p) for p in rule.unless)))
+        rules.append(dataclasses.replace(rule, unit="turn", each=True, before=0, trigger=trigger, phrases=phrases, unless=() if rule.kind in ("respond", "repetition") else tuple(str(p) for p in rule.unless)))
     return dataclasses.replace(ruleset, rules=rules)
 
 
