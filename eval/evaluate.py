@@ -19,7 +19,8 @@ recall the share of the human fails the tool caught. A category the tool found n
 Blind sets (folders named `holdout*`) print figures only: neither the rules behind the
 disagreements nor the conversations (`--list`) are shown for them, in markdown or JSON, since
 reading either would make the set a development set. `--unblind` lifts that for a set that is
-being retired into development data.
+being retired into development data; once read, a set gets a `RETIRED.md` saying when and why,
+and is shown in full from then on.
 
 Target (issue 3): accuracy >= 0.90 in every category. The exit code is 0 when every category of
 every set meets it, 1 otherwise.
@@ -44,7 +45,9 @@ TARGET = 0.90
 
 
 def is_blind(folder: str) -> bool:
-    return os.path.basename(os.path.normpath(folder)).startswith("holdout")
+    """A `holdout*` folder, unless a RETIRED.md in it says it was read and is development data now."""
+    return (os.path.basename(os.path.normpath(folder)).startswith("holdout")
+            and not os.path.isfile(os.path.join(folder, "RETIRED.md")))
 
 
 def find_sets(root: str) -> list[str]:

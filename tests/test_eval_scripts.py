@@ -110,6 +110,9 @@ def test_evaluate_shows_only_figures_for_a_blind_set(tmp_path):
     assert listed.returncode == 2 and "blind" in listed.stderr
     unblinded = run("eval/evaluate.py", str(tmp_path / "holdout99"), "--list", "--unblind")
     assert "flat-refusal" in unblinded.stdout and "- saying-no: false alarms h1" in unblinded.stdout
+    (tmp_path / "holdout99" / "RETIRED.md").write_text("Read while version 9 was made.\n", encoding="utf-8")
+    retired = run("eval/evaluate.py", str(tmp_path / "holdout99"), "--list")  # read once: development data since
+    assert retired.returncode == 1 and "flat-refusal" in retired.stdout and "- saying-no: false alarms h1" in retired.stdout
 
 
 def test_lexicon_scores_each_reply_against_its_behaviour_and_keeps_the_test_half_unread(tmp_path):
