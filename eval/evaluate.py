@@ -134,20 +134,33 @@ def table(report: dict, list_ids: bool = False) -> str:
     return "\n".join(lines)
 
 
+def wilson(right: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share right/total (total > 0)."""
+    share, spread = right / total, z * z / total
+    centre = (share + spread / 2) / (1 + spread)
+    half = z * ((share * (1 - share) + spread / 4) / total) ** 0.5 / (1 + spread)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def pooled(reports: list[dict]) -> str:
     """One table over several sets: per category, the calls every set labelled and the share the
-    tool got right, counted together (each set weighs by its labelled calls)."""
+    tool got right, counted together (each set weighs by its labelled calls), with the 95% Wilson
+    interval of that share. The interval treats calls as independent draws; calls of one
+    conversation or one writer are not, so read it as the least uncertainty there is."""
     counts: dict[str, list[int]] = {}
     for report in reports:
         for row in report["categories"]:
             right_total = counts.setdefault(row["category"], [0, 0])
             right_total[0] += row["tp"] + row["tn"]
             right_total[1] += row["tp"] + row["tn"] + row["fp"] + row["fn"]
-    lines = [f"**pooled over {len(reports)} sets**", "", "| category | labelled | accuracy |", "|---|---:|---:|"]
+    counts["**all**"] = [sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())]
+    lines = [f"**pooled over {len(reports)} sets**", "", "| category | labelled | accuracy | 95% interval |", "|---|---:|---:|---:|"]
     for category, (right, total) in counts.items():
-        lines.append(f"| {category} | {total} | {right / total:.3f} |" if total else f"| {category} | 0 | n/a |")
-    right, total = sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())
-    lines.append(f"| **all** | {total} | {right / total:.3f} |" if total else "| **all** | 0 | n/a |")
+        if total:
+            low, high = wilson(right, total)
+            lines.append(f"| {category} | {total} | {right / total:.3f} | {low:.3f}-{high:.3f} |")
+        else:
+            lines.append(f"| {category} | 0 | n/a | n/a |")
     return "\n".join(lines)
 
 

@@ -94,7 +94,19 @@ def test_evaluate_pools_the_labelled_calls_of_several_sets(tmp_path):
     done = run("eval/evaluate.py", str(tmp_path / "a"), str(tmp_path / "b"), "--pooled")
     pooled = done.stdout.split("**pooled over 2 sets**")[1]
     # the tool fails saying-no in a (right) and not in b (a miss): one of two calls right
-    assert "| saying-no | 2 | 0.500 |" in pooled and "| **all** | 2 | 0.500 |" in pooled
+    assert "| saying-no | 2 | 0.500 | 0.095-0.905 |" in pooled and "| **all** | 2 | 0.500 | 0.095-0.905 |" in pooled
+
+
+def test_evaluate_gives_the_wilson_interval_of_an_accuracy():
+    sys.path.insert(0, str(ROOT / "eval"))
+    try:
+        from evaluate import wilson
+    finally:
+        sys.path.pop(0)
+    # textbook values: 90 of 100 right is 0.826-0.945; all or none right stays inside 0-1
+    assert [round(x, 3) for x in wilson(90, 100)] == [0.826, 0.945]
+    assert [round(x, 3) for x in wilson(0, 10)] == [0.0, 0.278]
+    assert [round(x, 3) for x in wilson(10, 10)] == [0.722, 1.0]
 
 
 def test_evaluate_shows_only_figures_for_a_blind_set(tmp_path):
