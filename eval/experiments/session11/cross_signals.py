@@ -16,40 +16,21 @@ A signal worth keeping would find mostly "fail" labels in 1 and mostly "pass" in
 
 from __future__ import annotations
 
-import argparse
-import csv
 import os
 import sys
 from collections import Counter
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))  # eval/
-from evaluate import is_blind  # noqa: E402  (sets still blind are refused, as by evaluate.py)
-
-from cx_audit.config import project_rulesets  # noqa: E402
-from cx_audit.errors import InputError  # noqa: E402
-from cx_audit.inputs import InputStats, LoadOptions, read_inputs  # noqa: E402
-from cx_audit.pipeline import Scorer  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # eval/experiments/
+from read_sets import labelled, read_sets_and_scorer  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sets", nargs="+", help="labelled development or retired set folders")
-    parser.add_argument("-r", "--ruleset", action="append", default=[], help="ruleset name or file (default: es and en)")
-    args = parser.parse_args()
-    blind = [s for s in args.sets if is_blind(s)]
-    if blind:
-        parser.error(f"blind sets are not read: {', '.join(blind)}")
-    scorer = Scorer(project_rulesets(args.ruleset or ["es", "en"], lang_auto=True), lang_auto=True)
+    sets, scorer = read_sets_and_scorer(__doc__)
     repeats, refusals = Counter(), Counter()
-    for folder in args.sets:
-        with open(os.path.join(folder, "labels.csv"), encoding="utf-8") as handle:
-            labels = {row["conversation_id"]: row for row in csv.DictReader(handle)}
-        for transcript in read_inputs([os.path.join(folder, "conversations")], LoadOptions(), InputStats()):
-            if isinstance(transcript, InputError) or transcript.conversation_id not in labels:
-                continue
+    for folder in sets:
+        for transcript, label in labelled(folder):
             result = scorer.score(transcript)[0]
             failed = {(o.category, o.rule) for o in result.outcomes if o.status == "fail"}
-            label = labels[transcript.conversation_id]
             if ("listening", "customer-repeats") in failed and result.categories["empathy"].passed:
                 repeats[label.get("empathy") or "blank"] += 1
             ownership = {rule for category, rule in failed if category == "ownership"}

@@ -13,38 +13,23 @@ this table. Sets still blind are refused.
 
 from __future__ import annotations
 
-import argparse
-import csv
 import os
 import sys
 from collections import Counter
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))  # eval/
-from evaluate import is_blind  # noqa: E402
-
-from cx_audit.config import project_rulesets  # noqa: E402
-from cx_audit.errors import InputError  # noqa: E402
-from cx_audit.inputs import InputStats, LoadOptions, read_inputs  # noqa: E402
-from cx_audit.pipeline import Scorer  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # eval/experiments/
+from read_sets import labelled, read_sets_and_scorer  # noqa: E402
 
 BANDS = ((0, 10), (10, 20), (20, 30), (30, 45), (45, None))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sets", nargs="+", help="labelled development or retired set folders")
-    parser.add_argument("-r", "--ruleset", action="append", default=[], help="ruleset name or file (default: es and en)")
-    args = parser.parse_args()
-    blind = [s for s in args.sets if is_blind(s)]
-    if blind:
-        parser.error(f"blind sets are not read: {', '.join(blind)}")
-    scorer = Scorer(project_rulesets(args.ruleset or ["es", "en"], lang_auto=True), lang_auto=True)
+    sets, scorer = read_sets_and_scorer(__doc__)
     counts: Counter = Counter()
-    for folder in args.sets:
-        with open(os.path.join(folder, "labels.csv"), encoding="utf-8") as handle:
-            labels = {row["conversation_id"]: row.get("saying-no") for row in csv.DictReader(handle)}
-        for transcript in read_inputs([os.path.join(folder, "conversations")], LoadOptions(), InputStats()):
-            if isinstance(transcript, InputError) or labels.get(transcript.conversation_id) not in ("pass", "fail"):
+    for folder in sets:
+        for transcript, row in labelled(folder):
+            label = row.get("saying-no")
+            if label not in ("pass", "fail"):
                 continue
             result = scorer.score(transcript)[0]
             turns = [e.turn for o in result.outcomes if o.rule == "decline-with-reason" and o.status == "fail"
@@ -53,7 +38,7 @@ def main() -> int:
                 continue
             words = min(len(transcript.turns[t - 1].text.split()) for t in turns)
             band = next(b for b in BANDS if words >= b[0] and (b[1] is None or words < b[1]))
-            counts[(band, labels[transcript.conversation_id])] += 1
+            counts[(band, label)] += 1
     print("| refusal turn | labels pass | labels fail |")
     print("|---|---:|---:|")
     for low, high in BANDS:
