@@ -212,7 +212,7 @@ def test_ctrl_c_exits_130():
     _wait_until_idle(proc.pid)  # it is now waiting for stdin, its handlers in place
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err.decode(errors="replace")  # once seen as 2 under load: say why
     assert b"Traceback" not in err
 
 
