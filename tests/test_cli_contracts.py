@@ -205,15 +205,18 @@ def test_ctrl_c_exits_130():
     import signal
     import time
 
+    # A shell without job control starts background jobs with SIGINT ignored, and an ignored
+    # signal is inherited: under `make test &` the child would never see the Ctrl-C. Give it the
+    # default disposition a terminal's foreground job has (Python then installs its handler).
     proc = subprocess.Popen(
         [sys.executable, "-m", "cx_audit", "score", "-", "-r", RULESET],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     _wait_until_idle(proc.pid)  # it is now waiting for stdin, its handlers in place
     proc.send_signal(signal.SIGINT)
-    # As at a terminal, stdin stays open after Ctrl-C: closing it at once (communicate() does)
-    # races the interrupt with an end of input, which a fresh clone's run once lost
-    # ("<stdin>: empty file", exit 2).
+    # As at a terminal, stdin stays open after Ctrl-C (closing it at once, as communicate()
+    # does, turned an ignored interrupt into "<stdin>: empty file", exit 2).
     try:
         proc.wait(timeout=30)
     finally:
