@@ -199,6 +199,45 @@ def test_respond_before_needs_expect_present():
     assert "t.yaml:16:13: rule 'ack': 'before' needs 'expect: present'" in str(err.value)
 
 
+RESTATED_RULESET = """\
+id: t
+language: en
+categories:
+  empathy: {}
+rules:
+  - id: restated
+    category: empathy
+    kind: respond
+    trigger: {phrases: ["i'm away"]}
+    within: 2
+    expect: absent
+    scope: {speaker: customer}
+    phrases: ["i'm away"]
+    message: m
+    tip: t
+    source: s
+"""
+
+
+def test_respond_absent_never_counts_the_trigger_turn_itself():
+    # The same speaker and phrases for trigger and answer: only a later turn can restate.
+    engine = CompiledRuleset(parse_ruleset(RESTATED_RULESET, "t.yaml"))
+    once = conv(("customer", "I'm away until the 20th, I'm away all month."), ("agent", "Then the 21st."), ("customer", "Great."))
+    assert outcome(engine, once, "restated").status == "pass"
+    again = conv(("customer", "I'm away until the 20th."), ("agent", "The 14th?"), ("customer", "I'm away, I said."))
+    failed = outcome(engine, again, "restated")
+    assert failed.status == "fail" and [e.turn for e in failed.evidence] == [3]
+    later = conv(("customer", "I'm away until the 20th."), ("agent", "The 21st."), ("customer", "Fine."), ("agent", "Booked."),
+                 ("customer", "Thanks, as I'm away."))
+    assert outcome(engine, later, "restated").status == "pass"  # four turns on is beyond within: 2
+
+
+def test_respond_absent_needs_a_window_after_the_trigger():
+    with pytest.raises(RulesetError) as err:
+        parse_ruleset(RESTATED_RULESET.replace("within: 2", "within: 0"), "t.yaml")
+    assert "t.yaml:10:13: rule 'restated': 'within: 0' with 'expect: absent' looks at no turn" in str(err.value)
+
+
 def test_trigger_unless_excuses_an_overlapping_trigger():
     engine = CompiledRuleset(parse_ruleset(RESPOND_RULESET, "t.yaml"))
     assert outcome(engine, conv(("customer", "I'm not upset, just asking."), ("agent", "Sure.")), "ack").status == "n/a"

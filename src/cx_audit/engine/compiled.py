@@ -410,7 +410,11 @@ def _respond(compiled, conv, per_rule) -> RuleOutcome:
         if t in seen_turns:
             continue
         seen_turns.add(t)
-        window = [r for r in responses if t - rule.before <= r[0] <= t + rule.within]
+        # An insistence comes after the trigger: with `expect: absent` the trigger turn itself is not
+        # in its window, so a rule can watch the trigger's own speaker (the customer stating a
+        # constraint again in the next turn) without every trigger turn failing itself.
+        first = t + 1 if rule.expect == "absent" else t - rule.before
+        window = [r for r in responses if first <= r[0] <= t + rule.within]
         if rule.expect == "present":
             if window:
                 answered.append(_ev(conv, window[0]))

@@ -464,6 +464,9 @@ class _Builder:
         if ("each" in f or "expect" in f) and not rule.each and rule.expect == "absent":
             where = f["each"][1] if "each" in f else f["expect"][1]
             self.p.add(where, f"{label}: 'each: false' needs 'expect: present' (with 'absent' every trigger's window is checked)")
+        if ("within" in f or "expect" in f) and rule.within == 0 and rule.expect == "absent":
+            where = f["within"][1] if "within" in f else f["expect"][1]
+            self.p.add(where, f"{label}: 'within: 0' with 'expect: absent' looks at no turn (only turns after the trigger can insist)")
         if ("before" in f or "expect" in f) and rule.before and rule.expect == "absent":
             where = f["before"][1] if "before" in f else f["expect"][1]
             self.p.add(where, f"{label}: 'before' needs 'expect: present' (an answer before the trigger cannot be an insistence after it)")

@@ -111,7 +111,7 @@ RULE_SPEC = {
     "unless": _d(PHRASES, "forbid: phrases that excuse an overlapping match in the same turn; respond: an answer inside one does not count; repetition: turns (or sentences) holding one are not compared."),
     "min_count": _d(_int(1), "require: how many matches are needed. Default 1."),
     "trigger": _d({"type": "object", "properties": {k: TRIGGER_SPEC[k] for k in TRIGGER_KEYS}, "additionalProperties": False}, "respond: what starts the rule."),
-    "within": _d(_int(0), "respond: how many turns after the trigger the answer may come. Default 2."),
+    "within": _d(_int(0), "respond: how many turns after the trigger the answer may come. Default 2; 0 is the trigger turn itself, with expect: present only (with expect: absent only turns after the trigger count)."),
     "before": _d(_int(0), "respond (expect: present): an answer up to N turns before the trigger also counts (an apology already given covers a later complaint). Default 0."),
     "expect": _d({"enum": ["present", "absent"]}, "respond: the answer must (present, default) or must not (absent) follow."),
     "each": _d({"type": "boolean"}, "respond: true (default) every trigger turn needs its answer; false: one answered trigger is enough (expect: present only)."),
