@@ -265,6 +265,15 @@ def test_rules_show_names_trigger_unless_and_each(cli):
     assert any(line.startswith("unless") and "no se preocupe" in line for line in lines)  # the trigger's
     code, out, _ = cli("rules", "show", "acknowledge-complaint", "-r", "en")
     assert code == 0 and "one answered trigger is enough" in out
+    assert "in the trigger turn or the next 2 turns" in " ".join(out.split())
+
+
+def test_rules_show_names_a_regex_only_trigger_and_the_window(cli):
+    # constraint-restated's trigger has regexes and no phrases: the trigger must not show empty.
+    code, out, _ = cli("rules", "show", "constraint-restated", "-r", "en")
+    flat = " ".join(out.split())
+    assert code == 0 and "work for me" in flat.split("window")[0].split("trigger")[-1]
+    assert "none of it in the next 2 turns after the trigger" in flat
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "table"])

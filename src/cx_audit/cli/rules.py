@@ -86,9 +86,18 @@ def _describe(rule: Rule) -> list[tuple[str, str]]:
     if rule.regex:
         rows.append(("regex", "  ".join(rule.regex)))
     if rule.trigger:
-        rows.append(("trigger", f"{'/'.join(rule.trigger.speakers)}: " + ", ".join(rule.trigger.phrases[:12])))
+        more = " …" if len(rule.trigger.phrases) > 12 else ""
+        rows.append(("trigger", f"{'/'.join(rule.trigger.speakers)}: " + ", ".join(rule.trigger.phrases[:12]) + more))
+        if rule.trigger.regex:
+            rows.append(("  regex", "  ".join(rule.trigger.regex)))
         if rule.trigger.unless:
             rows.append(("  unless", ", ".join(rule.trigger.unless[:12]) + (" …" if len(rule.trigger.unless) > 12 else "")))
+    if rule.kind == "respond":
+        turns = "the next turn" if rule.within == 1 else f"the next {rule.within} turns"
+        if rule.expect == "absent":
+            rows.append(("window", f"none of it in {turns} after the trigger"))
+        else:
+            rows.append(("window", f"in the trigger turn or {turns}" if rule.within else "in the trigger turn itself"))
     if rule.kind == "respond" and rule.before:
         rows.append(("before", f"an answer up to {rule.before} turns before the trigger also counts"))
     if rule.kind == "respond" and not rule.each:
