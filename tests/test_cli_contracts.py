@@ -276,6 +276,15 @@ def test_rules_show_names_a_regex_only_trigger_and_the_window(cli):
     assert "none of it in the next 2 turns after the trigger" in flat
 
 
+def test_rules_show_says_what_a_repetition_rule_compares(cli):
+    # threshold, min_words, unit and times decide when a repetition rule fires; show them.
+    code, out, _ = cli("rules", "show", "stock-apology-repeated", "-r", "es")
+    flat = " ".join(out.split())
+    assert code == 0 and "sentences of 3 words or more, similarity 90 or more; fails when one is said 3 times" in flat
+    code, out, _ = cli("rules", "show", "data-given-again", "-r", "en")
+    assert code == 0 and "fails when one is given 2 times" in " ".join(out.split())
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "table"])
 def test_scoring_does_not_load_pandas(fmt):
     # pandas 3 with pyarrow costs ~110 MB and ~0.3 s in every process that imports it (the main

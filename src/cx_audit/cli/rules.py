@@ -104,6 +104,13 @@ def _describe(rule: Rule) -> list[tuple[str, str]]:
         rows.append(("each", "false: one answered trigger is enough"))
     if rule.fuzzy:
         rows.append(("fuzzy", str(rule.fuzzy)))
+    if rule.kind == "repetition":
+        if rule.unit == "value":
+            rows.append(("compare", f"data values (e-mails, long numbers, codes); fails when one is given {rule.times} times"))
+        else:
+            what = "sentences" if rule.unit == "sentence" else "turns"
+            rows.append(("compare", f"{what} of {rule.min_words} words or more, similarity {rule.threshold:g} or more;"
+                         f" fails when one is said {rule.times} times"))
     if rule.kind == "metric":
         bounds = " ".join(f"{k} {v:g}" for k, v in (("min", rule.min), ("max", rule.max)) if v is not None)
         rows.append(("metric", f"{rule.metric} {bounds}"))
