@@ -13,7 +13,6 @@ where no complaint or hardship trigger fired at all.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 from collections import Counter
@@ -22,6 +21,7 @@ from cx_audit.config import project_rulesets
 from cx_audit.errors import InputError
 from cx_audit.inputs import InputStats, LoadOptions, read_inputs
 from cx_audit.pipeline import Scorer
+from cx_audit.report.calibrate import read_labels
 
 
 def main() -> int:
@@ -33,20 +33,22 @@ def main() -> int:
     scorer = Scorer(project_rulesets(args.ruleset or ["es", "en"], lang_auto=True), lang_auto=True)
     kinds: Counter = Counter()
     for folder in args.sets:
-        with open(os.path.join(folder, "labels.csv"), encoding="utf-8", newline="") as f:
-            labels = {row["conversation_id"]: row.get(args.category, "") for row in csv.DictReader(f)}
+        labels, _ = read_labels(os.path.join(folder, "labels.csv"))  # {id: {category: labelled fail}}
         for item in read_inputs([os.path.join(folder, "conversations")], LoadOptions(), InputStats()):
-            if isinstance(item, InputError) or labels.get(item.conversation_id) not in ("pass", "fail"):
+            if isinstance(item, InputError):
+                continue
+            labelled_fail = labels.get(item.conversation_id, {}).get(args.category)
+            if labelled_fail is None:
                 continue
             result = scorer.score(item)[0]
             category = result.categories.get(args.category)
             if category is None:
                 continue
             statuses = {o.rule: o.status for o in result.outcomes if o.category == args.category}
-            if labels[item.conversation_id] == "fail" and category.passed:
+            if labelled_fail and category.passed:
                 idle = sorted(r for r, s in statuses.items() if s == "n/a")
                 kinds[("miss", "did not apply: " + (", ".join(idle) or "none"))] += 1
-            elif labels[item.conversation_id] == "pass" and not category.passed:
+            elif not labelled_fail and not category.passed:
                 failed = sorted(r for r, s in statuses.items() if s == "fail")
                 kinds[("false alarm", "failed: " + ", ".join(failed))] += 1
     for (kind, pattern), count in sorted(kinds.items(), key=lambda kv: (kv[0][0], -kv[1])):

@@ -15,7 +15,6 @@ Blind sets are refused: listing their conversations would make them development 
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 
@@ -26,6 +25,7 @@ from cx_audit.config import project_rulesets  # noqa: E402
 from cx_audit.errors import InputError  # noqa: E402
 from cx_audit.inputs import InputStats, LoadOptions, read_inputs  # noqa: E402
 from cx_audit.pipeline import Scorer  # noqa: E402
+from cx_audit.report.calibrate import read_labels  # noqa: E402
 
 
 def main() -> int:
@@ -42,9 +42,7 @@ def main() -> int:
         return 2
     scorer = Scorer(project_rulesets(args.ruleset or ["es", "en"], lang_auto=True), lang_auto=True)
     for folder in args.sets:
-        labels_path = os.path.join(folder, "labels.csv")
-        with open(labels_path, encoding="utf-8", newline="") as f:
-            labels = {row["conversation_id"]: row for row in csv.DictReader(f)}
+        labels, _ = read_labels(os.path.join(folder, "labels.csv"))  # {id: {category: labelled fail}}
         for item in read_inputs([os.path.join(folder, "conversations")], LoadOptions(), InputStats()):
             if isinstance(item, InputError) or item.conversation_id not in labels:
                 continue
@@ -52,7 +50,7 @@ def main() -> int:
             for outcome in result.outcomes:
                 if outcome.rule != args.rule or outcome.status != "fail":
                     continue
-                if labels[item.conversation_id].get(outcome.category) != args.label:
+                if labels[item.conversation_id].get(outcome.category) != (args.label == "fail"):
                     continue
                 category = result.categories.get(outcome.category)
                 if args.verdict and category is not None and category.passed != (args.verdict == "pass"):
