@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from cx_audit.engine import CompiledRuleset
-from cx_audit.engine.values import data_values
+from cx_audit.engine.values import data_values, mostly_number
 from cx_audit.errors import RulesetError
 from cx_audit.model import Transcript, Turn
 from cx_audit.ruleset import load_ruleset, parse_ruleset
@@ -156,6 +156,38 @@ def test_sentences_of_one_turn_are_not_compared_and_unless_leaves_thanks_out():
     thanks = conv(("customer", "Thank you so much for your help."), ("agent", "Welcome."), ("customer", "Okay, thank you so much for your help."))
     assert outcome(REPEATS, thanks, "repeats").status == "n/a"
     assert outcome(REPEATS.replace('    unless: ["thank you", "thanks"]\n', ""), thanks, "repeats").status == "fail"
+
+
+def test_numbers_read_out_are_not_requests_repeated():
+    """Two different numbers read out share most of their words ("oh four one two…"); comparing
+    them as requests found a repetition that was not one (holdout65 bm16 and bm20)."""
+    numbers = conv(
+        ("customer", "Oh four one two, five five eight, nine oh three."),
+        ("agent", "And the fault reference?"),
+        ("customer", "It's E six six one, oh two four, three nine eight."),
+    )
+    assert outcome(REPEATS, numbers, "repeats").status == "n/a"
+    whole_turns = REPEATS.replace("    unit: sentence\n", "")
+    assert outcome(whole_turns, numbers, "repeats").status == "n/a"
+    request = conv(
+        ("customer", "I want my refund of four hundred pounds."),
+        ("agent", "One moment."),
+        ("customer", "Please, I want my refund of four hundred pounds."),
+    )
+    assert outcome(REPEATS, request, "repeats").status == "fail"  # a request that holds a number still counts
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("oh four one two five five eight nine oh three", True),
+    ("it s e six six one oh two four three nine eight", True),
+    ("es el cero cuatro tres dos uno", True),
+    ("it s 6 0 0 4 1 8 7 7 3", True),
+    ("i want my refund of four hundred pounds", False),
+    ("quiero hablar con un responsable", False),
+    ("", False),
+])
+def test_mostly_number(sentence, expected):
+    assert mostly_number(sentence) is expected
 
 
 def test_phrases_restrict_the_compared_sentences():

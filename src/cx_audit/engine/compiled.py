@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from cx_audit.engine.literals import has_unsafe_text, required_literals
 from cx_audit.engine.matcher import PhraseMatcher
 from cx_audit.engine.metrics import METRIC_FUNCTIONS
-from cx_audit.engine.values import data_values
+from cx_audit.engine.values import data_values, mostly_number
 from cx_audit.model import Transcript
 from cx_audit.normalize import fold, fold_keep_punct, original_words
 from cx_audit.results import FAIL, NA, PASS, ConversationResult, Evidence, RuleOutcome
@@ -442,7 +442,7 @@ def _repetition(compiled, conv, per_rule) -> RuleOutcome:
     if rule.unless:  # turns holding one of these (thanks, goodbyes) are not compared
         excused = {t for t, _, _ in per_rule.get((compiled.index, UNLESS), ())}
         turns = [i for i in turns if i not in excused]
-    eligible = [i for i in turns if conv.folded[i].count(" ") + 1 >= rule.min_words]
+    eligible = [i for i in turns if conv.folded[i].count(" ") + 1 >= rule.min_words and not mostly_number(conv.folded[i])]
     if len(eligible) < 2:
         return _outcome(compiled, NA, note="fewer than two turns to compare")
     texts = [conv.folded[i] for i in eligible]
@@ -522,7 +522,7 @@ def _repetition_of_sentences(compiled, conv, turns: list[int]) -> RuleOutcome:
     """`unit: sentence`: a sentence similar to sentences of earlier turns in scope (a request
     repeated inside a longer turn); sentences of one turn are never compared with each other. With
     `phrases`, only the sentences holding one of them (of the turns holding one); sentences holding
-    an `unless` phrase are left out."""
+    an `unless` phrase, and sentences that are mostly a number read out, are left out."""
     rule = compiled.rule
     owners: list[int] = []  # the turn of each sentence
     texts: list[str] = []
@@ -558,6 +558,8 @@ def _compared_sentences(compiled, info: _TurnText, text: str) -> tuple[tuple[str
             if words >= rule.min_words:
                 padded = f" {folded} "
                 if (wanted and not any(w in padded for w in wanted)) or any(u in padded for u in unwanted):
+                    continue
+                if mostly_number(folded):  # a number read out is data, not a request
                     continue
                 out.append((folded, original))
         kept = info.sentences[compiled.index] = tuple(out)

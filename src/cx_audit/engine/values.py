@@ -45,3 +45,22 @@ def data_values(text: str) -> frozenset[str]:
         if len(code) >= MIN_CODE and sum(c.isdigit() for c in code) >= 3:
             values.add(code)
     return frozenset(values)
+
+
+# Digits spelled out, in Spanish and English ("oh four one two", "cero cuatro uno"), as customers
+# read out a number or code on a call.
+SPELLED_DIGITS = frozenset(
+    "cero uno una dos tres cuatro cinco seis siete ocho nueve doble triple "
+    "zero oh one two three four five six seven eight nine double triple".split()
+)
+MOSTLY = 0.6  # the share of a sentence's words that makes it a number read out
+
+
+def mostly_number(folded: str) -> bool:
+    """A folded sentence most of whose words are digits, spelled digits or single letters: a
+    number or code read out ("it's E six six one, oh two four"), data and not a request. Two
+    different numbers read out share most of their words, so comparing them as requests would
+    find a repetition that is not one; a value given twice is `unit: value`'s to judge."""
+    words = folded.split()
+    numeric = sum(1 for w in words if w.isdigit() or w in SPELLED_DIGITS or len(w) == 1)
+    return bool(words) and numeric >= MOSTLY * len(words)
