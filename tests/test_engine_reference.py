@@ -104,7 +104,11 @@ def _without_later_semantics(ruleset):
 
 
 @pytest.mark.parametrize("name", ["es", "en", "core"])
-def test_optimised_engine_matches_reference(name):
+def test_optimised_engine_matches_reference(name, monkeypatch):
+    # A sixth later feature lives in the engine, not the ruleset: repetition leaves out turns that
+    # are mostly a number read out (test_listening_rules.py tests it). The reference compares
+    # every turn, so the comparison runs with that filter off.
+    monkeypatch.setattr("cx_audit.engine.compiled.mostly_number", lambda folded: False)
     ruleset = _without_later_semantics(load_ruleset(str(CORE_RULESET) if name == "core" else name))
     lang = "en" if name == "en" else "es"
     transcripts = _corpus(lang, 400, seed=11) + _adversarial(ruleset, 300, seed=5)
