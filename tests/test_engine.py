@@ -275,3 +275,34 @@ def test_respond_unless_an_answer_inside_a_negation_does_not_count():
     offered = conv(("customer", "I'm so upset."), ("agent", "Given the circumstances I'll make an exception."))
     assert outcome(engine, refused, "ack").status == "fail"
     assert outcome(engine, offered, "ack").status == "pass"
+
+
+SKIP_RULESET = """\
+id: t
+language: es
+categories:
+  listening: {weight: 1}
+rules:
+  - id: repeats
+    category: listening
+    kind: forbid
+    message: m
+    tip: t
+    source: s
+    phrases: ["por eso llamo"]
+    scope: {speaker: customer, skip_first_turns: 1}
+"""
+
+
+def test_skip_first_turns_leaves_out_the_opening_turns_of_those_speakers():
+    engine = CompiledRuleset(parse_ruleset(SKIP_RULESET, "t.yaml"))
+    opening = conv(("agent", "Buenos días."), ("customer", "No tengo internet, por eso llamo."), ("agent", "Claro."))
+    assert outcome(engine, opening, "repeats").status == "n/a"  # the customer's only turn states why they call: nothing in scope
+    again = conv(("customer", "Hola."), ("agent", "Entre en la web."), ("customer", "No tengo internet, por eso llamo."))
+    result = outcome(engine, again, "repeats")
+    assert result.status == "fail" and result.evidence[0].turn == 3
+    # first_turns counts from what is left: skip one, then look at one, so the third customer turn is out of scope
+    windowed = CompiledRuleset(parse_ruleset(SKIP_RULESET.replace("skip_first_turns: 1}", "skip_first_turns: 1, first_turns: 1}"), "t.yaml"))
+    late = conv(("customer", "Hola."), ("customer", "Bien."), ("customer", "Por eso llamo."))
+    assert outcome(windowed, late, "repeats").status == "pass"
+    assert outcome(windowed, conv(("customer", "Hola."), ("customer", "Por eso llamo.")), "repeats").status == "fail"

@@ -105,6 +105,13 @@ def test_lists_expand_and_scope_defaults():
     assert rule.scope.speakers == ("agent", "bot") and rule.scope.last_turns == 2
 
 
+def test_skip_first_turns_is_read_and_checked():
+    rs = parse_ruleset(HEADER + RULE + "    phrases: [a]\n    scope: {speaker: customer, skip_first_turns: 2}\n", "team.yaml")
+    assert rs.rules[0].scope.skip_first_turns == 2
+    (line,) = problems(HEADER + RULE + "    phrases: [a]\n    scope: {speaker: customer, skip_first_turns: 0}\n")
+    assert line == "team.yaml:13:50: rule 'flat-refusal': scope skip_first_turns must be from 1, not 0"
+
+
 def test_builtin_rulesets_validate():
     from cx_audit.ruleset import builtin_names, load_ruleset
 

@@ -65,6 +65,8 @@ class _Conversation:
         if scope.needs_times and not self.timed:
             return None
         chosen = [i for i, t in enumerate(self.turns) if t.role in speakers]
+        if scope.skip_first_turns:
+            chosen = chosen[scope.skip_first_turns :]
         if scope.first_turns:
             chosen = chosen[: scope.first_turns]
         if scope.last_turns:

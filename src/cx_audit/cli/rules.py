@@ -64,7 +64,7 @@ def show_rule(rule_id: str = typer.Argument(..., help="The rule id, e.g. flat-re
 def _describe(rule: Rule) -> list[tuple[str, str]]:
     scope = rule.scope
     where = "/".join(scope.speakers)
-    for key in ("first_turns", "last_turns", "first_seconds", "last_seconds"):
+    for key in ("skip_first_turns", "first_turns", "last_turns", "first_seconds", "last_seconds"):
         value = getattr(scope, key)
         if value is not None:
             where += f", {key.replace('_', ' ')} {value:g}"

@@ -105,6 +105,8 @@ class _Conversation:
             return None
         speakers = scope.speakers
         chosen = [i for i, t in enumerate(self.turns) if t.role in speakers]
+        if scope.skip_first_turns:
+            chosen = chosen[scope.skip_first_turns :]
         if scope.first_turns:
             chosen = chosen[: scope.first_turns]
         if scope.last_turns:

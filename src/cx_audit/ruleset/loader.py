@@ -38,7 +38,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "metric": ("metric", "max", "min", "seconds", "words"),
 }
 ALL_RULE_KEYS = COMMON_RULE_KEYS + tuple(sorted({k for keys in KIND_KEYS.values() for k in keys}))
-SCOPE_KEYS = ("speaker", "first_turns", "last_turns", "first_seconds", "last_seconds")
+SCOPE_KEYS = ("speaker", "skip_first_turns", "first_turns", "last_turns", "first_seconds", "last_seconds")
 TRIGGER_KEYS = ("phrases", "regex", "speaker", "fuzzy", "unless")
 # A phrase entry may be a mapping instead of text: {phrase: "i cant help you", exact: true}.
 PHRASE_KEYS = ("phrase", "exact")
@@ -521,7 +521,8 @@ class _Builder:
         def seconds(key: str) -> float | None:
             return self.number(f[key][1], f"{label}: scope {key}", 0) if key in f else None
 
-        return Scope(speakers, count("first_turns"), count("last_turns"), seconds("first_seconds"), seconds("last_seconds"))
+        return Scope(speakers, count("first_turns"), count("last_turns"), seconds("first_seconds"), seconds("last_seconds"),
+                     skip_first_turns=count("skip_first_turns"))
 
     def trigger(self, node: Node, label: str, lists: dict[str, tuple[str, ...]]) -> Trigger:
         f = self.mapping(node, TRIGGER_KEYS, f"{label}: trigger")

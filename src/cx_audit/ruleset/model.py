@@ -47,6 +47,7 @@ class Scope:
     last_turns: int | None = None
     first_seconds: float | None = None
     last_seconds: float | None = None
+    skip_first_turns: int | None = None  # leave out the first N turns of those speakers
 
     @property
     def needs_times(self) -> bool:

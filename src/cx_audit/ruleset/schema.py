@@ -75,6 +75,7 @@ def _d(spec: dict[str, Any], description: str) -> dict[str, Any]:
 
 SCOPE_SPEC = {
     "speaker": _d(SPEAKER, "Whose turns: agent, customer, bot, system, unknown, any, or a list. Default agent (customer for repetition)."),
+    "skip_first_turns": _d(_int(1), "Leave out the first N turns of those speakers (first_turns and last_turns count from what is left)."),
     "first_turns": _d(_int(1), "Only the first N turns of those speakers."),
     "last_turns": _d(_int(1), "Only the last N turns of those speakers."),
     "first_seconds": _d(_num(0), "Only turns that start within the first N seconds (n/a without times)."),
