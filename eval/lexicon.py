@@ -37,7 +37,7 @@ from cx_audit.render.records import result_record
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 LISTENING = ("customer-repeats", "asks-again", "already-told", "repeated-request", "agent-cuts-in",
-             "customer-cut-off", "suggestion-after-constraint", "manager-asked-again")
+             "customer-cut-off", "suggestion-after-constraint", "suggested-again", "manager-asked-again")
 # behaviour -> ("category", id) or ("rules", ids): what must fail on a breach and stay quiet on a fine reply.
 BEHAVIOURS: dict[str, tuple[str, object]] = {
     "refusal": ("category", "saying-no"),

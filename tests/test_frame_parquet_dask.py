@@ -73,7 +73,7 @@ def test_score_frame_gives_the_csv_rows_of_the_cli(cli, corpus):
     assert without_source(as_csv_cells(result)) == without_source(expected[1:])
     first_lines = [int(row[1].rsplit(":", 1)[1]) for row in expected[1:]]
     assert [int(s.rsplit(":", 1)[1]) + 1 for s in result["source"]] == first_lines
-    assert set(result["ruleset"]) == {"es@21", "en@21"}
+    assert set(result["ruleset"]) == {"es@22", "en@22"}
 
 
 def test_score_frame_is_typed_and_reads_typed_cells():
@@ -109,7 +109,7 @@ def test_score_frame_takes_ruleset_objects_lists_and_the_cli_options():
     turns = pd.read_csv(SAMPLE_CSV, dtype=str).rename(columns={"text": "Mensaje", "speaker": "quien"})
     es = load_ruleset("es")
     both = cx_audit.score_frame(turns, [es, "en"], columns={"text": "Mensaje", "speaker": "quien"}, pass_mark=0)
-    assert both["ruleset"].tolist() == ["es@21", "en@21"] * 4
+    assert both["ruleset"].tolist() == ["es@22", "en@22"] * 4
     assert both["passed"].sum() >= 4  # pass mark 0: only an auto-fail can fail
     missing = cx_audit.score_frame(turns, errors="ignore")
     assert len(missing) == 0 and "missing required column(s)" in missing.attrs["errors"][0]
