@@ -265,7 +265,7 @@ def test_rules_show_names_trigger_unless_and_each(cli):
     assert any(line.startswith("unless") and "no se preocupe" in line for line in lines)  # the trigger's
     code, out, _ = cli("rules", "show", "acknowledge-complaint", "-r", "en")
     assert code == 0 and "one answered trigger is enough" in out
-    assert "in the trigger turn or the next 2 turns" in " ".join(out.split())
+    assert "in the trigger turn or the next 3 turns" in " ".join(out.split())
 
 
 def test_rules_show_names_a_regex_only_trigger_and_the_window(cli):
