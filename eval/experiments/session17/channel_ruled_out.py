@@ -10,7 +10,10 @@ tool's listening verdict, then counts what adding the patterns to a forbid rule 
 `customer-repeats` would change: a call the tool passes becomes a fail, a gain if labelled fail,
 a loss if labelled pass (README, "What version 21 changed": 16 read calls, all labelled fail;
 +5, none lost). It was left out because the same words open many calls ("no tengo internet, por
-eso llamo"), and a rule cannot yet skip the customer's first turn.
+eso llamo"), and a rule could not skip the customer's first turn. Version 22 added that scope
+(`skip_first_turns`) and tried the patterns again, then took them out: a call that opens with a
+bare greeting gives its reason in the customer's second turn, so they need a rule that sees the
+agent's suggestion first (README, "What version 22 changed").
 """
 
 from __future__ import annotations

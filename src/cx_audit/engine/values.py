@@ -62,7 +62,7 @@ def mostly_number(folded: str) -> bool:
     number or code read out ("it's E six six one, oh two four"), data and not a request. Two
     different numbers read out share most of their words, so comparing them as requests would
     find a repetition that is not one; a value given twice is `unit: value`'s to judge. Remembered,
-as `data_values` is: every `repetition` rule of a `unit: turn` asks again for the same turns."""
+    as `data_values` is: every `repetition` rule of a `unit: turn` asks again for the same turns."""
     words = folded.split()
     numeric = sum(1 for w in words if w.isdigit() or w in SPELLED_DIGITS or len(w) == 1)
     return bool(words) and numeric >= MOSTLY * len(words)
